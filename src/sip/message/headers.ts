@@ -1,0 +1,255 @@
+/**
+ * An ordered, case-insensitive SIP header collection (RFC 3261 §7.3). Values are kept as raw
+ * strings in arrival order so that a message can be forwarded or re-serialized intact;
+ * typed accessors in the parser module interpret them on demand.
+ */
+
+/** Compact header forms (RFC 3261 §7.3.3 and later RFCs) mapped to their full names. */
+export const COMPACT_FORMS: Readonly<Record<string, string>> = {
+  i: 'Call-ID',
+  m: 'Contact',
+  e: 'Content-Encoding',
+  l: 'Content-Length',
+  c: 'Content-Type',
+  f: 'From',
+  s: 'Subject',
+  k: 'Supported',
+  t: 'To',
+  v: 'Via',
+  r: 'Refer-To',
+  b: 'Referred-By',
+  o: 'Event',
+  u: 'Allow-Events',
+  x: 'Session-Expires',
+  a: 'Accept-Contact',
+  j: 'Reject-Contact',
+  d: 'Request-Disposition',
+  y: 'Identity',
+};
+
+/** Canonical spellings for well-known headers, keyed by lower-case name. */
+const CANONICAL: ReadonlyMap<string, string> = new Map(
+  [
+    'Accept',
+    'Accept-Encoding',
+    'Accept-Language',
+    'Alert-Info',
+    'Allow',
+    'Allow-Events',
+    'Authentication-Info',
+    'Authorization',
+    'Call-ID',
+    'Call-Info',
+    'Contact',
+    'Content-Disposition',
+    'Content-Encoding',
+    'Content-Language',
+    'Content-Length',
+    'Content-Type',
+    'CSeq',
+    'Date',
+    'Error-Info',
+    'Event',
+    'Expires',
+    'From',
+    'In-Reply-To',
+    'Max-Forwards',
+    'Min-Expires',
+    'Min-SE',
+    'MIME-Version',
+    'Organization',
+    'Priority',
+    'Proxy-Authenticate',
+    'Proxy-Authorization',
+    'Proxy-Require',
+    'RAck',
+    'Record-Route',
+    'Refer-To',
+    'Referred-By',
+    'Replaces',
+    'Reply-To',
+    'Require',
+    'Retry-After',
+    'Route',
+    'RSeq',
+    'Server',
+    'Session-Expires',
+    'Subject',
+    'Subscription-State',
+    'Supported',
+    'Timestamp',
+    'To',
+    'Unsupported',
+    'User-Agent',
+    'Via',
+    'Warning',
+    'WWW-Authenticate',
+  ].map((n) => [n.toLowerCase(), n]),
+);
+
+/**
+ * Headers whose values may not be split on commas: their grammar contains commas that are not
+ * list separators (RFC 3261 §7.3.1 lists the authentication headers; Date has one too).
+ */
+const NOT_A_LIST: ReadonlySet<string> = new Set([
+  'www-authenticate',
+  'authorization',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'authentication-info',
+  'date',
+  'subject',
+  'user-agent',
+  'server',
+  'organization',
+  'call-id',
+  'cseq',
+  'content-length',
+  'content-type',
+  'max-forwards',
+  'expires',
+  'min-expires',
+  'retry-after',
+  'timestamp',
+  'rseq',
+  'rack',
+  'session-expires',
+  'min-se',
+  'replaces',
+  'refer-to',
+  'referred-by',
+  'event',
+  'subscription-state',
+]);
+
+/** Returns the canonical full name of a header, expanding compact forms. */
+export function canonicalHeaderName(name: string): string {
+  const lower = name.toLowerCase();
+  const full = name.length === 1 ? COMPACT_FORMS[lower] : undefined;
+  if (full) return full;
+  return CANONICAL.get(lower) ?? name;
+}
+
+/**
+ * Splits a header value on top-level commas, ignoring commas inside quoted strings and angle
+ * brackets. Empty elements are dropped.
+ */
+export function splitHeaderList(value: string): string[] {
+  const out: string[] = [];
+  let depthAngle = 0;
+  let inQuote = false;
+  let start = 0;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i];
+    if (inQuote) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inQuote = false;
+    } else if (ch === '"') inQuote = true;
+    else if (ch === '<') depthAngle++;
+    else if (ch === '>') depthAngle = Math.max(0, depthAngle - 1);
+    else if (ch === ',' && depthAngle === 0) {
+      const part = value.slice(start, i).trim();
+      if (part) out.push(part);
+      start = i + 1;
+    }
+  }
+  const last = value.slice(start).trim();
+  if (last) out.push(last);
+  return out;
+}
+
+/** One header line as stored: canonical name plus raw value. */
+export interface HeaderField {
+  name: string;
+  value: string;
+}
+
+/** Ordered, case-insensitive header collection. */
+export class SipHeaders {
+  private readonly fields: HeaderField[] = [];
+
+  /** Builds a collection from [name, value] pairs, in order. */
+  static from(entries: Iterable<readonly [string, string]>): SipHeaders {
+    const h = new SipHeaders();
+    for (const [n, v] of entries) h.append(n, v);
+    return h;
+  }
+
+  /** Appends a header line (no splitting, no merging). */
+  append(name: string, value: string): this {
+    this.fields.push({ name: canonicalHeaderName(name), value });
+    return this;
+  }
+
+  /** Inserts a header line before all others of any name (used for Via and Record-Route). */
+  prepend(name: string, value: string): this {
+    this.fields.unshift({ name: canonicalHeaderName(name), value });
+    return this;
+  }
+
+  /** Replaces every line of this header with one line holding `value`. */
+  set(name: string, value: string): this {
+    const canon = canonicalHeaderName(name);
+    const lower = canon.toLowerCase();
+    const idx = this.fields.findIndex((f) => f.name.toLowerCase() === lower);
+    this.delete(canon);
+    const field = { name: canon, value };
+    if (idx < 0) this.fields.push(field);
+    else this.fields.splice(Math.min(idx, this.fields.length), 0, field);
+    return this;
+  }
+
+  /** Removes every line of this header. */
+  delete(name: string): this {
+    const lower = canonicalHeaderName(name).toLowerCase();
+    for (let i = this.fields.length - 1; i >= 0; i--) {
+      if (this.fields[i]!.name.toLowerCase() === lower) this.fields.splice(i, 1);
+    }
+    return this;
+  }
+
+  /** True when at least one line of this header exists. */
+  has(name: string): boolean {
+    const lower = canonicalHeaderName(name).toLowerCase();
+    return this.fields.some((f) => f.name.toLowerCase() === lower);
+  }
+
+  /** The first raw line of this header (not split on commas). */
+  get(name: string): string | undefined {
+    const lower = canonicalHeaderName(name).toLowerCase();
+    return this.fields.find((f) => f.name.toLowerCase() === lower)?.value;
+  }
+
+  /** Every raw line of this header, in order, without splitting. */
+  getLines(name: string): string[] {
+    const lower = canonicalHeaderName(name).toLowerCase();
+    return this.fields.filter((f) => f.name.toLowerCase() === lower).map((f) => f.value);
+  }
+
+  /**
+   * Every value of this header: lines in order, each split on top-level commas unless the
+   * header's grammar forbids it (authentication headers, Date, …).
+   */
+  getAll(name: string): string[] {
+    const lines = this.getLines(name);
+    if (NOT_A_LIST.has(canonicalHeaderName(name).toLowerCase())) return lines;
+    return lines.flatMap(splitHeaderList);
+  }
+
+  /** Number of header lines stored. */
+  get size(): number {
+    return this.fields.length;
+  }
+
+  /** Header lines in order. */
+  entries(): IterableIterator<HeaderField> {
+    return this.fields.values();
+  }
+
+  /** A deep copy. */
+  clone(): SipHeaders {
+    const h = new SipHeaders();
+    for (const f of this.fields) h.fields.push({ ...f });
+    return h;
+  }
+}
