@@ -158,6 +158,17 @@ export function splitHeaderList(value: string): string[] {
   return out;
 }
 
+/**
+ * Compares a stored name with a looked-up one. Stored names are canonical, so the exact
+ * comparison settles nearly every lookup without allocating a lower-cased copy; the
+ * case-insensitive fallback only runs for unknown headers spelt differently.
+ */
+function sameName(stored: string, canon: string, lower: string): boolean {
+  return (
+    stored === canon || (stored.length === lower.length && stored.toLowerCase() === lower)
+  );
+}
+
 /** One header line as stored: canonical name plus raw value. */
 export interface HeaderField {
   name: string;
@@ -191,7 +202,7 @@ export class SipHeaders {
   set(name: string, value: string): this {
     const canon = canonicalHeaderName(name);
     const lower = canon.toLowerCase();
-    const idx = this.fields.findIndex((f) => f.name.toLowerCase() === lower);
+    const idx = this.fields.findIndex((f) => sameName(f.name, canon, lower));
     this.delete(canon);
     const field = { name: canon, value };
     if (idx < 0) this.fields.push(field);
@@ -201,29 +212,36 @@ export class SipHeaders {
 
   /** Removes every line of this header. */
   delete(name: string): this {
-    const lower = canonicalHeaderName(name).toLowerCase();
+    const canon = canonicalHeaderName(name);
+    const lower = canon.toLowerCase();
     for (let i = this.fields.length - 1; i >= 0; i--) {
-      if (this.fields[i]!.name.toLowerCase() === lower) this.fields.splice(i, 1);
+      if (sameName(this.fields[i]!.name, canon, lower)) this.fields.splice(i, 1);
     }
     return this;
   }
 
   /** True when at least one line of this header exists. */
   has(name: string): boolean {
-    const lower = canonicalHeaderName(name).toLowerCase();
-    return this.fields.some((f) => f.name.toLowerCase() === lower);
+    const canon = canonicalHeaderName(name);
+    const lower = canon.toLowerCase();
+    return this.fields.some((f) => sameName(f.name, canon, lower));
   }
 
   /** The first raw line of this header (not split on commas). */
   get(name: string): string | undefined {
-    const lower = canonicalHeaderName(name).toLowerCase();
-    return this.fields.find((f) => f.name.toLowerCase() === lower)?.value;
+    const canon = canonicalHeaderName(name);
+    const lower = canon.toLowerCase();
+    for (const f of this.fields) if (sameName(f.name, canon, lower)) return f.value;
+    return undefined;
   }
 
   /** Every raw line of this header, in order, without splitting. */
   getLines(name: string): string[] {
-    const lower = canonicalHeaderName(name).toLowerCase();
-    return this.fields.filter((f) => f.name.toLowerCase() === lower).map((f) => f.value);
+    const canon = canonicalHeaderName(name);
+    const lower = canon.toLowerCase();
+    const out: string[] = [];
+    for (const f of this.fields) if (sameName(f.name, canon, lower)) out.push(f.value);
+    return out;
   }
 
   /**

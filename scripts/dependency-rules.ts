@@ -1,0 +1,44 @@
+/**
+ * The dependency direction of src/ (see docs/architecture.md): which folder ("room") may
+ * import which. A room not listed here may import nothing else from src/ until it is added.
+ */
+
+/** Rooms each room may import, besides itself. */
+export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
+  sip: [],
+  media: [],
+  config: [],
+  observability: [],
+  store: ['observability', 'config'],
+  channels: ['sip', 'media', 'observability', 'config'],
+  calls: ['channels', 'sip', 'media', 'store', 'observability', 'config'],
+  voice: ['calls', 'channels', 'media', 'store', 'observability', 'config'],
+  dialog: ['voice', 'calls', 'channels', 'media', 'store', 'observability', 'config'],
+  'contact-center': ['dialog', 'voice', 'calls', 'channels', 'media', 'store', 'observability', 'config'],
+  campaigns: ['dialog', 'voice', 'calls', 'channels', 'media', 'store', 'observability', 'config'],
+  api: [
+    'contact-center',
+    'campaigns',
+    'dialog',
+    'voice',
+    'calls',
+    'channels',
+    'media',
+    'sip',
+    'store',
+    'observability',
+    'config',
+  ],
+  cli: ['config', 'observability'],
+};
+
+/** npm packages a room may import (rooms not listed may import any declared dependency). */
+export const ALLOWED_PACKAGES: Readonly<Record<string, readonly string[]>> = {
+  // The SIP stack is written as a library others could use: Node built-ins plus two small
+  // protocol packages only.
+  sip: ['ws', 'sdp-transform'],
+  media: [],
+};
+
+/** Files at the top of src/ that compose everything and may import any room. */
+export const COMPOSITION_ROOTS: readonly string[] = ['app.ts', 'main.ts'];

@@ -1,0 +1,2 @@
+/** HTTP API. */
+export * from './http-server.js';

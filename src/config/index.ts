@@ -1,0 +1,3 @@
+/** Configuration: schema, loader and error type. */
+export * from './schema.js';
+export * from './load-config.js';

@@ -1,0 +1,82 @@
+/**
+ * The configuration schema. Every setting has a default so that `npm start` works with nothing
+ * configured; a bad value stops start-up with a message naming the setting.
+ */
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** Transports the SIP server can listen on. */
+export const SIP_TRANSPORTS = ['udp', 'tcp', 'tls', 'ws', 'wss'] as const;
+
+/** One SIP user that may register and be called (agents' phones, softphones). */
+export const sipUserSchema = z.object({
+  username: z.string().min(1),
+  password: z.string().min(1),
+});
+
+/** Schema of the whole configuration, after merging file and environment. */
+export const configSchema = z
+  .object({
+    sip: z
+      .object({
+        host: z.string().min(1).default('0.0.0.0'),
+        port: port.default(5060),
+        transports: z.array(z.enum(SIP_TRANSPORTS)).min(1).default(['udp', 'tcp']),
+        tlsPort: port.default(5061),
+        wsPort: port.default(8088),
+        wssPort: port.default(8089),
+        tlsCert: z.string().optional(),
+        tlsKey: z.string().optional(),
+        /** The host name or address put in Contact/Via; defaults to the host or a local IP. */
+        publicHost: z.string().optional(),
+        domain: z.string().optional(),
+        realm: z.string().default('switchboard'),
+        users: z.array(sipUserSchema).default([]),
+        maxMessageBytes: z.coerce.number().int().min(1024).max(1_048_576).default(65_535),
+        /** Extension answered by the built-in test line (the echo test once media exists). */
+        testExtension: z.string().default('1000'),
+      })
+      .strict()
+      .prefault({}),
+    http: z
+      .object({
+        host: z.string().min(1).default('0.0.0.0'),
+        port: port.default(8080),
+      })
+      .strict()
+      .prefault({}),
+    rtp: z
+      .object({
+        portMin: port.default(10_000),
+        portMax: port.default(20_000),
+      })
+      .strict()
+      .refine((r) => r.portMin <= r.portMax, {
+        message: 'rtp.portMin must not be greater than rtp.portMax',
+        path: ['portMin'],
+      })
+      .prefault({}),
+    dataDir: z.string().min(1).default('./data'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    databaseUrl: z.string().optional(),
+    redisUrl: z.string().optional(),
+    shutdownGraceMs: z.coerce.number().int().min(0).default(10_000),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const tls = c.sip.transports.includes('tls') || c.sip.transports.includes('wss');
+    if (tls && (!c.sip.tlsCert || !c.sip.tlsKey)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sip', 'tlsCert'],
+        message: 'TLS/WSS transports need sip.tlsCert and sip.tlsKey (PEM file paths)',
+      });
+    }
+  });
+
+/** The validated configuration every part of the server reads. */
+export type AppConfig = z.infer<typeof configSchema>;
+
+/** Input accepted before defaults are applied (partial, loosely typed). */
+export type AppConfigInput = z.input<typeof configSchema>;

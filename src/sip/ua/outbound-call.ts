@@ -1,0 +1,197 @@
+/**
+ * Placing a call (the UAC side of INVITE, RFC 3261 §13.2): finds the target (a SIP URI or a
+ * registered user), sends the INVITE with an SDP offer, answers digest challenges, PRACKs
+ * reliable provisionals (RFC 3262), ACKs the 2xx, and cancels on hangup or ring timeout.
+ */
+import {
+  createRequest,
+  generateCallId,
+  generateTag,
+  getCSeq,
+  getTo,
+  parseUri,
+  type SipRequest,
+  type SipResponse,
+  type TransportEndpoint,
+  type TransportProtocol,
+} from '../message/index.js';
+import { DigestClient } from '../auth/index.js';
+import type { Binding } from '../registrar/index.js';
+import type { LocalMedia } from '../sdp/index.js';
+import { Dialog } from './dialog.js';
+import { optionTags } from './request-checks.js';
+import { SipCall } from './sip-call.js';
+import type { UserAgent } from './user-agent.js';
+
+/** Options for an outbound call. */
+export interface OutboundCallOptions {
+  /** Caller: a user part (put in our domain) or a full SIP URI. Default 'switchboard'. */
+  from?: string;
+  /** Display name in From. */
+  fromDisplayName?: string;
+  /** Force a transport for a SIP URI target (otherwise its transport parameter or UDP). */
+  transport?: TransportProtocol;
+  /** Extra headers on the INVITE. */
+  headers?: Array<[string, string]>;
+  /** Cancel when not answered within this time. */
+  timeoutMs?: number;
+  /** Our media; defaults to the user agent's `defaultMedia` hook. */
+  media?: LocalMedia;
+  /** Credentials for a 401/407 challenge (trunks that authenticate us). */
+  credentials?: { username: string; password: string };
+}
+
+/** Where to send an INVITE. */
+interface Route {
+  requestUri: string;
+  toUri: string;
+  dest: TransportEndpoint;
+}
+
+async function findRoute(ua: UserAgent, target: string, opts: OutboundCallOptions): Promise<Route> {
+  const t = target.trim().replace(/^<|>$/g, '');
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(t)) {
+    const binding = await lookupUser(ua, t);
+    if (!binding) throw new Error(`user ${t} is not registered`);
+    const contact = parseUri(binding.contact);
+    const dest =
+      binding.source ??
+      (await ua.options.transport.resolve(contact));
+    return { requestUri: binding.contact, toUri: `sip:${t}@${ua.options.domain}`, dest };
+  }
+  const uri = parseUri(t);
+  if (uri.scheme !== 'sip' && uri.scheme !== 'sips') throw new Error(`cannot call a ${uri.scheme}: URI`);
+  if (opts.transport) uri.params.set('transport', opts.transport);
+  const dest = await ua.options.transport.resolve(uri);
+  return { requestUri: t, toUri: t, dest };
+}
+
+async function lookupUser(ua: UserAgent, user: string): Promise<Binding | undefined> {
+  const registrar = ua.options.registrar;
+  if (!registrar) return undefined;
+  const exact = await registrar.lookup(`sip:${user}@${ua.options.domain}`);
+  if (exact[0]) return exact[0];
+  // Phones register under whatever host they were configured with (an IP, a name): accept any
+  // AOR whose user part matches when our own domain finds nothing.
+  for (const aor of await registrar.aors()) {
+    if (aor.startsWith(`sip:${user}@`)) {
+      const found = await registrar.lookup(aor);
+      if (found[0]) return found[0];
+    }
+  }
+  return undefined;
+}
+
+/** Places a call and returns it at once; await `call.answered` / `call.ended` for the outcome. */
+export async function placeCall(
+  ua: UserAgent,
+  target: string,
+  opts: OutboundCallOptions,
+): Promise<SipCall> {
+  const route = await findRoute(ua, target, opts);
+  const fromTag = generateTag();
+  const fromUri = opts.from?.includes(':') ? opts.from : `sip:${opts.from ?? 'switchboard'}@${ua.options.domain}`;
+  const display = opts.fromDisplayName ? `"${opts.fromDisplayName.replace(/"/g, '')}" ` : '';
+  const invite = createRequest({
+    method: 'INVITE',
+    uri: route.requestUri,
+    headers: [
+      ['From', `${display}<${fromUri}>;tag=${fromTag}`],
+      ['To', `<${route.toUri}>`],
+      ['Call-ID', generateCallId()],
+      ['CSeq', '1 INVITE'],
+      ['Max-Forwards', '70'],
+      ['Contact', ua.contactFor(route.dest.protocol)],
+      ...ua.commonHeaders(),
+      ...(opts.headers ?? []),
+    ],
+  });
+  const call = new SipCall(ua, 'outbound', invite, fromTag);
+  const media = opts.media ?? ua.defaultMedia(call);
+  invite.body = Buffer.from(call.makeOffer(media));
+  invite.headers.set('Content-Type', 'application/sdp');
+  ua.addVia(invite, route.dest.protocol);
+  ua.trackCall(call);
+  const auth = opts.credentials ? new DigestClient(opts.credentials) : undefined;
+  send(ua, call, invite, route.dest, auth);
+  if (opts.timeoutMs) {
+    const timer = setTimeout(() => {
+      if (call.state !== 'answered') void call.hangup();
+    }, opts.timeoutMs);
+    void call.ended.then(() => clearTimeout(timer));
+  }
+  return call;
+}
+
+function send(
+  ua: UserAgent,
+  call: SipCall,
+  req: SipRequest,
+  dest: TransportEndpoint,
+  auth: DigestClient | undefined,
+): void {
+  let lastRseq = -1;
+  let pracks = 0;
+  call.invite = req;
+  call.clientTx = ua.options.transactions.sendRequest(req, dest, {
+    onProvisional: (res) => {
+      call.outboundProgress(res);
+      const rseq = Number(res.headers.get('RSeq'));
+      if (optionTags(res, 'Require').includes('100rel') && rseq > lastRseq) {
+        lastRseq = rseq;
+        pracks++;
+        void prack(ua, req, res, dest, rseq);
+      }
+    },
+    onFinal: (res) => {
+      if (res.status >= 200 && res.status < 300) {
+        answered(ua, call, req, res, dest, pracks);
+      } else if ((res.status === 401 || res.status === 407) && auth && !call.cancelRequested) {
+        const retry = auth.authorize(req, res);
+        if (retry) send(ua, call, retry, dest, auth);
+        else call.outboundFailed(res.status, 'auth-failed');
+      } else {
+        call.outboundFailed(res.status, res.status === 487 ? 'cancelled' : `rejected`);
+      }
+    },
+    onTimeout: () => call.outboundFailed(408, 'timeout'),
+    onTransportError: () => call.outboundFailed(503, 'transport-error'),
+  });
+}
+
+function answered(
+  ua: UserAgent,
+  call: SipCall,
+  req: SipRequest,
+  res: SipResponse,
+  dest: TransportEndpoint,
+  pracks: number,
+): void {
+  const dialog = Dialog.asUac(req, res, dest);
+  // PRACKs used CSeq numbers after the INVITE's; in-dialog requests must go on from there.
+  dialog.localSeq += pracks;
+  ua.sendAck(dialog, dialog.request('ACK', { seq: getCSeq(req).seq }));
+  if (call.cancelRequested || call.state === 'ended') {
+    // The 2xx crossed our CANCEL: the call exists now, so it must be ended with a BYE.
+    void ua.sendInDialog(dialog, 'BYE');
+    call.outboundFailed(487, 'cancelled');
+    return;
+  }
+  call.outboundAnswered(dialog, res);
+}
+
+async function prack(
+  ua: UserAgent,
+  invite: SipRequest,
+  res: SipResponse,
+  dest: TransportEndpoint,
+  rseq: number,
+): Promise<void> {
+  if (!getTo(res).params.get('tag')) return;
+  const early = Dialog.asUac(invite, res, dest);
+  const req = early.request('PRACK', {
+    headers: [['RAck', `${rseq} ${getCSeq(invite).seq} INVITE`]],
+  });
+  ua.addVia(req, dest.protocol);
+  await ua.sendRequest(req, dest);
+}

@@ -1,0 +1,575 @@
+/**
+ * One INVITE session (a call leg) from the SIP side: answer/reject/hangup, in-dialog requests
+ * (re-INVITE and UPDATE for hold and session refresh, BYE, INFO, REFER, NOTIFY, PRACK), 2xx
+ * retransmission until ACK, reliable provisionals and session timers.
+ */
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import {
+  createResponse,
+  getCSeq,
+  getFrom,
+  getTo,
+  type NameAddr,
+  type SipRequest,
+  type SipResponse,
+} from '../message/index.js';
+import {
+  answerOffer,
+  createOffer,
+  isHoldOffer,
+  readAnswer,
+  type LocalMedia,
+  type NegotiatedMedia,
+} from '../sdp/index.js';
+import type { ClientTransaction, ServerTransaction } from '../transaction/index.js';
+import { sdpOf } from './body.js';
+import type { CallServices } from './call-services.js';
+import { Dialog } from './dialog.js';
+import { readRefer, sipfrag, type ReferTarget } from './refer.js';
+import { optionTags } from './request-checks.js';
+import { readSessionExpires, SessionTimer } from './session-timer.js';
+import { Retransmitter } from './retransmitter.js';
+
+/** Where a call is in its life. */
+export type CallState = 'calling' | 'ringing' | 'answered' | 'ended';
+
+/** Why a call ended. */
+export interface CallEnd {
+  /** Short machine-readable cause: local-bye, remote-bye, cancelled, rejected, timeout, … */
+  reason: string;
+  /** SIP status that ended it, when one did. */
+  status?: number;
+  /** Which side ended it. */
+  by: 'local' | 'remote' | 'system';
+}
+
+/** A REFER received in the call, with the means to report the transfer's progress. */
+export interface IncomingRefer extends ReferTarget {
+  /** Sends a NOTIFY with a sipfrag status; `final` statuses (>= 200) end the subscription. */
+  notify(status: number, reason: string): Promise<void>;
+}
+
+/** Events a call emits. */
+export interface SipCallEvents {
+  ringing: [];
+  answered: [];
+  media: [NegotiatedMedia];
+  hold: [];
+  unhold: [];
+  info: [{ contentType?: string; body: Buffer }];
+  refer: [IncomingRefer];
+  notify: [SipRequest];
+  ended: [CallEnd];
+}
+
+/** Options for answering an inbound call. */
+export interface AnswerOptions {
+  /** Our RTP address, port and codecs. */
+  media: LocalMedia;
+  headers?: Array<[string, string]>;
+}
+
+/** The SIP side of one call. */
+export class SipCall extends EventEmitter<SipCallEvents> {
+  /** Unique id of this call leg (not the Call-ID, which forks can share). */
+  readonly id = randomUUID();
+  state: CallState;
+  dialog?: Dialog;
+  /** Negotiated media, once offer/answer completed. */
+  media?: NegotiatedMedia;
+  /** True while the peer holds the call (its last offer was sendonly/inactive/0.0.0.0). */
+  onHold = false;
+  localSdp?: string;
+  remoteSdp?: string;
+  /** Resolves when answered; rejects with the end cause if the call ends first. */
+  readonly answered: Promise<void>;
+  /** Resolves when the call ends, with why. */
+  readonly ended: Promise<CallEnd>;
+  endInfo?: CallEnd;
+  /** Set by the core for inbound calls: the INVITE's server transaction. */
+  serverTx?: ServerTransaction;
+  /** Set by the core for outbound calls: the INVITE's client transaction. */
+  clientTx?: ClientTransaction;
+  /** Local tag used in our To (inbound) — known before the dialog exists. */
+  readonly localTag: string;
+  localMedia?: LocalMedia;
+  /** Outbound: hangup() was called before an answer; a late 2xx is ACKed and BYEd. */
+  cancelRequested = false;
+  private sessionVersion = 0;
+  private resolveAnswered!: () => void;
+  private rejectAnswered!: (e: Error) => void;
+  private resolveEnded!: (e: CallEnd) => void;
+  private readonly retransmit = new Retransmitter();
+  private pendingAckSeq?: number;
+  private reinviteInFlight = false;
+  private readonly timer: SessionTimer;
+  private sessionIntervalS?: number;
+  private rseq = Math.floor(Math.random() * 1_000_000) + 1;
+  private pendingPrack?: { rseq: number; done: () => void };
+
+  constructor(
+    private readonly core: CallServices,
+    readonly direction: 'inbound' | 'outbound',
+    /** The initial INVITE (received, or as sent; replaced when an auth retry re-sends it). */
+    public invite: SipRequest,
+    localTag: string,
+  ) {
+    super();
+    this.state = direction === 'inbound' ? 'ringing' : 'calling';
+    this.localTag = localTag;
+    this.answered = new Promise<void>((res, rej) => {
+      this.resolveAnswered = res;
+      this.rejectAnswered = rej;
+    });
+    // Nobody is obliged to await `answered`; an unobserved rejection must not kill the process.
+    this.answered.catch(() => undefined);
+    this.ended = new Promise<CallEnd>((res) => (this.resolveEnded = res));
+    this.timer = new SessionTimer({
+      refresh: () => void this.refreshSession(),
+      expire: () => void this.hangup('session-expired'),
+    });
+    if (direction === 'inbound') this.remoteSdp = sdpOf(invite);
+  }
+
+  /** The caller (From of the INVITE). */
+  get from(): NameAddr {
+    return getFrom(this.invite);
+  }
+
+  /** The called party (To of the INVITE). */
+  get to(): NameAddr {
+    return getTo(this.invite);
+  }
+
+  /** SIP Call-ID. */
+  get callId(): string {
+    return this.invite.headers.get('Call-ID') ?? '';
+  }
+
+  // ---- inbound: ring, answer, reject ------------------------------------------------------
+
+  /** Sends 180 Ringing; reliably (RFC 3262) when the caller requires 100rel. */
+  ring(): void {
+    const tx = this.serverTx;
+    if (!tx || this.state !== 'ringing' || tx.lastResponse?.status === 180) return;
+    const reliable = optionTags(this.invite, 'Require').includes('100rel');
+    const headers: Array<[string, string]> = [
+      ['Contact', this.core.contactFor(this.invite.source?.protocol ?? 'udp')],
+      ...this.core.commonHeaders(),
+    ];
+    if (reliable) headers.push(['Require', '100rel'], ['RSeq', String(++this.rseq)]);
+    const res = createResponse(this.invite, 180, { toTag: this.localTag, headers });
+    this.ensureEarlyDialog();
+    this.core.respond(tx, res);
+    if (reliable && !this.core.isReliable(this.invite.source?.protocol ?? 'udp')) {
+      const rseq = this.rseq;
+      this.retransmit.start(`prack:${rseq}`, this.core.t1Ms, this.core.t2Ms, {
+        send: () => this.core.respond(tx, res),
+        giveUp: () => undefined,
+      });
+      this.pendingPrack = { rseq, done: () => this.retransmit.stop(`prack:${rseq}`) };
+    }
+  }
+
+  /** Answers with 200 OK. Returns false (and rejects with 488) when no codec matches. */
+  answer(opts: AnswerOptions): boolean {
+    const tx = this.serverTx;
+    if (!tx || this.state !== 'ringing') return false;
+    this.localMedia = { ...opts.media };
+    let body: string;
+    if (this.remoteSdp !== undefined) {
+      const result = answerOffer(this.remoteSdp, this.nextLocalMedia());
+      if (!result.ok) {
+        this.reject(488, result.reason);
+        return false;
+      }
+      body = result.answer;
+      this.setMedia(result.media);
+      this.onHold = isHoldOffer(this.remoteSdp);
+    } else {
+      body = createOffer(this.nextLocalMedia()); // late offer: the answer comes in the ACK
+    }
+    this.localSdp = body;
+    const headers: Array<[string, string]> = [
+      ['Contact', this.core.contactFor(this.invite.source?.protocol ?? 'udp')],
+      ...this.invite.headers.getLines('Record-Route').map((v): [string, string] => ['Record-Route', v]),
+      ...this.core.commonHeaders(),
+      ...this.sessionTimerHeaders(),
+      ...(opts.headers ?? []),
+    ];
+    const res = createResponse(this.invite, 200, {
+      toTag: this.localTag,
+      headers,
+      body,
+      contentType: 'application/sdp',
+    });
+    const dialog = this.ensureEarlyDialog();
+    dialog.state = 'confirmed';
+    this.pendingPrack?.done();
+    this.core.respond(tx, res);
+    this.awaitAck(getCSeq(this.invite).seq, () => this.core.respond(tx, res));
+    this.markAnswered();
+    return true;
+  }
+
+  /** Refuses the call with a final status (3xx–6xx). */
+  reject(status: number, reason?: string, headers: Array<[string, string]> = []): void {
+    const tx = this.serverTx;
+    if (!tx || this.state !== 'ringing') return;
+    const warn: Array<[string, string]> =
+      reason && status >= 400 ? [['Warning', `399 switchboard "${reason.replace(/"/g, "'")}"`]] : [];
+    this.pendingPrack?.done();
+    this.core.respond(
+      tx,
+      createResponse(this.invite, status, {
+        toTag: this.localTag,
+        headers: [...warn, ...this.core.commonHeaders(), ...headers],
+      }),
+    );
+    this.finish({ reason: status === 487 ? 'cancelled' : 'rejected', status, by: 'local' });
+  }
+
+  /** The caller sent CANCEL before we answered: 487 and end (RFC 3261 §9.2). */
+  cancelledByRemote(): void {
+    if (this.state !== 'ringing' || !this.serverTx) return;
+    this.core.respond(this.serverTx, createResponse(this.invite, 487, { toTag: this.localTag }));
+    this.finish({ reason: 'cancelled', status: 487, by: 'remote' });
+  }
+
+  // ---- both directions --------------------------------------------------------------------
+
+  /** Ends the call: BYE when answered, CANCEL or a final refusal before. */
+  async hangup(reason = 'local-bye'): Promise<void> {
+    if (this.state === 'ended') return;
+    if (this.direction === 'inbound' && this.state === 'ringing') {
+      this.reject(480, 'Hung up before answer');
+      return;
+    }
+    if (this.direction === 'outbound' && this.state !== 'answered') {
+      this.cancelRequested = true;
+      this.clientTx?.cancel();
+      await this.ended;
+      return;
+    }
+    const dialog = this.dialog;
+    this.finish({ reason, by: reason === 'local-bye' ? 'local' : 'system' });
+    if (dialog) await this.core.sendInDialog(dialog, 'BYE');
+  }
+
+  /** Puts the peer on hold (a=sendonly) or takes it off (a=sendrecv) with a re-INVITE. */
+  async hold(on: boolean): Promise<boolean> {
+    if (!this.localMedia) return false;
+    this.localMedia.direction = on ? 'sendonly' : 'sendrecv';
+    const res = await this.reinvite();
+    return res !== undefined && res.status >= 200 && res.status < 300;
+  }
+
+  /** Sends a REFER (blind or, with `replaces`, attended transfer). Resolves with its status. */
+  async refer(target: string, referredBy?: string): Promise<number> {
+    if (!this.dialog || this.state !== 'answered') return 481;
+    const headers: Array<[string, string]> = [['Refer-To', target]];
+    if (referredBy) headers.push(['Referred-By', referredBy]);
+    const res = await this.core.sendInDialog(this.dialog, 'REFER', { headers });
+    return res.status;
+  }
+
+  /** Sends INFO (e.g. application/dtmf-relay). */
+  async info(contentType: string, body: string): Promise<number> {
+    if (!this.dialog) return 481;
+    return (await this.core.sendInDialog(this.dialog, 'INFO', { contentType, body })).status;
+  }
+
+  /** Handles a request inside this call's dialog; the core already checked CSeq order. */
+  handleRequest(req: SipRequest, tx: ServerTransaction): void {
+    switch (req.method) {
+      case 'BYE':
+        this.core.respond(tx, createResponse(req, 200, { headers: this.core.commonHeaders() }));
+        if (this.direction === 'inbound' && this.state === 'ringing' && this.serverTx) {
+          this.core.respond(this.serverTx, createResponse(this.invite, 487, { toTag: this.localTag }));
+        }
+        this.finish({ reason: 'remote-bye', by: 'remote' });
+        return;
+      case 'INVITE':
+      case 'UPDATE':
+        this.handleOffer(req, tx);
+        return;
+      case 'PRACK':
+        this.handlePrack(req, tx);
+        return;
+      case 'INFO':
+        this.core.respond(tx, createResponse(req, 200));
+        this.emit('info', { contentType: req.headers.get('Content-Type'), body: req.body });
+        return;
+      case 'NOTIFY':
+        this.core.respond(tx, createResponse(req, 200));
+        this.emit('notify', req);
+        return;
+      case 'REFER':
+        this.handleRefer(req, tx);
+        return;
+      case 'OPTIONS':
+        this.core.respond(tx, createResponse(req, 200, { headers: this.core.commonHeaders() }));
+        return;
+      default:
+        this.core.respond(tx, createResponse(req, 405, { headers: this.core.commonHeaders() }));
+    }
+  }
+
+  /** An ACK for one of our 2xx arrived. */
+  handleAck(ack: SipRequest): void {
+    const seq = getCSeq(ack).seq;
+    if (this.pendingAckSeq !== seq) return;
+    this.retransmit.stop('2xx');
+    this.pendingAckSeq = undefined;
+    const sdp = sdpOf(ack);
+    if (sdp !== undefined && this.localSdp !== undefined) {
+      this.remoteSdp = sdp;
+      const media = readAnswer(this.localSdp, sdp);
+      if ('codec' in media) this.setMedia(media);
+    }
+  }
+
+  // ---- outbound, driven by the core -------------------------------------------------------
+
+  /** A provisional response to our INVITE. */
+  outboundProgress(res: SipResponse): void {
+    if (this.state === 'calling' && res.status > 100) {
+      this.state = 'ringing';
+      this.emit('ringing');
+    }
+  }
+
+  /** Our INVITE was answered; the core has created the dialog and sent the ACK. */
+  outboundAnswered(dialog: Dialog, res: SipResponse): void {
+    this.dialog = dialog;
+    this.core.addDialog(dialog, this);
+    const sdp = sdpOf(res);
+    if (sdp !== undefined && this.localSdp !== undefined) {
+      this.remoteSdp = sdp;
+      const media = readAnswer(this.localSdp, sdp);
+      if ('codec' in media) this.setMedia(media);
+    }
+    const se = readSessionExpires(res);
+    if (se) {
+      this.sessionIntervalS = se.intervalS;
+      this.timer.start(se.intervalS, se.refresher === 'uac' ? 'local' : 'remote');
+    }
+    this.markAnswered();
+  }
+
+  /** Our INVITE failed or was cancelled. */
+  outboundFailed(status: number, reason: string): void {
+    this.finish({ reason, status, by: status === 487 ? 'local' : 'remote' });
+  }
+
+  /** Builds the offer for an outbound INVITE. */
+  makeOffer(media: LocalMedia): string {
+    this.localMedia = { ...media };
+    this.localSdp = createOffer(this.nextLocalMedia());
+    return this.localSdp;
+  }
+
+  /** Ends the call locally without signalling (the core already did, or the peer vanished). */
+  finish(end: CallEnd): void {
+    if (this.state === 'ended') return;
+    const wasAnswered = this.state === 'answered';
+    this.state = 'ended';
+    this.endInfo = end;
+    this.timer.stop();
+    this.retransmit.stopAll();
+    if (this.dialog) this.core.removeDialog(this.dialog);
+    this.core.callEnded(this);
+    if (!wasAnswered) this.rejectAnswered(new Error(`call ended before answer: ${end.reason}`));
+    this.resolveEnded(end);
+    this.emit('ended', end);
+  }
+
+  // ---- internals --------------------------------------------------------------------------
+
+  private markAnswered(): void {
+    this.state = 'answered';
+    this.resolveAnswered();
+    this.emit('answered');
+  }
+
+  private setMedia(media: NegotiatedMedia): void {
+    this.media = media;
+    this.emit('media', media);
+  }
+
+  private nextLocalMedia(): LocalMedia {
+    return { ...this.localMedia!, sessionVersion: this.sessionVersion++ };
+  }
+
+  private ensureEarlyDialog(): Dialog {
+    if (!this.dialog) {
+      this.dialog = Dialog.asUas(this.invite, this.localTag, 'early');
+      this.core.addDialog(this.dialog, this);
+    }
+    return this.dialog;
+  }
+
+  /** Retransmits a 2xx until the ACK comes (RFC 3261 §13.3.1.4); no ACK in 64*T1 → BYE. */
+  private awaitAck(seq: number, resend: () => void): void {
+    this.pendingAckSeq = seq;
+    const protocol = this.dialog?.flow.protocol ?? 'udp';
+    const reliable = this.core.isReliable(protocol);
+    this.retransmit.start('2xx', this.core.t1Ms, this.core.t2Ms, {
+      send: reliable ? () => undefined : resend,
+      giveUp: () => {
+        if (this.pendingAckSeq === seq) void this.hangup('no-ack');
+      },
+    });
+  }
+
+  private sessionTimerHeaders(): Array<[string, string]> {
+    const se = readSessionExpires(this.invite);
+    const peerSupports = optionTags(this.invite, 'Supported').includes('timer');
+    if (!se && !peerSupports) return [];
+    const interval = se?.intervalS ?? 1800;
+    const refresher = se?.refresher ?? (peerSupports ? 'uac' : 'uas');
+    this.sessionIntervalS = interval;
+    this.timer.start(interval, refresher === 'uas' ? 'local' : 'remote');
+    const out: Array<[string, string]> = [['Session-Expires', `${interval};refresher=${refresher}`]];
+    if (peerSupports) out.push(['Require', 'timer']);
+    return out;
+  }
+
+  private handleOffer(req: SipRequest, tx: ServerTransaction): void {
+    if (req.method === 'INVITE' && (this.reinviteInFlight || this.pendingAckSeq !== undefined)) {
+      this.core.respond(tx, createResponse(req, 491, { headers: [['Retry-After', '1']] }));
+      return;
+    }
+    this.dialog?.refreshTarget(req);
+    const offer = sdpOf(req);
+    let body: string | undefined;
+    if (offer !== undefined && this.localMedia) {
+      const result = answerOffer(offer, this.nextLocalMedia());
+      if (!result.ok) {
+        this.core.respond(
+          tx,
+          createResponse(req, 488, { headers: [['Warning', `399 switchboard "${result.reason}"`]] }),
+        );
+        return;
+      }
+      body = result.answer;
+      this.remoteSdp = offer;
+      this.localSdp = body;
+      this.setMedia(result.media);
+      const hold = isHoldOffer(offer);
+      if (hold !== this.onHold) {
+        this.onHold = hold;
+        this.emit(hold ? 'hold' : 'unhold');
+      }
+    } else if (req.method === 'INVITE' && this.localSdp) {
+      body = this.localSdp; // re-INVITE without offer: we offer, the ACK answers
+    }
+    const se = readSessionExpires(req);
+    const headers: Array<[string, string]> = [
+      ['Contact', this.core.contactFor(this.dialog?.flow.protocol ?? 'udp')],
+      ...this.core.commonHeaders(),
+    ];
+    if (se) {
+      const refresher = se.refresher ?? 'uac';
+      headers.push(['Session-Expires', `${se.intervalS};refresher=${refresher}`]);
+      this.sessionIntervalS = se.intervalS;
+      this.timer.start(se.intervalS, refresher === 'uac' ? 'remote' : 'local');
+    } else if (this.sessionIntervalS && this.timer.running) {
+      this.timer.start(this.sessionIntervalS, 'remote');
+    }
+    const res = createResponse(req, 200, {
+      headers,
+      ...(body !== undefined ? { body, contentType: 'application/sdp' } : {}),
+    });
+    this.core.respond(tx, res);
+    if (req.method === 'INVITE') this.awaitAck(getCSeq(req).seq, () => this.core.respond(tx, res));
+  }
+
+  private handlePrack(req: SipRequest, tx: ServerTransaction): void {
+    const rack = (req.headers.get('RAck') ?? '').trim().split(/\s+/);
+    const rseq = Number(rack[0]);
+    if (this.pendingPrack && rseq === this.pendingPrack.rseq) {
+      this.pendingPrack.done();
+      this.pendingPrack = undefined;
+      this.core.respond(tx, createResponse(req, 200));
+    } else {
+      this.core.respond(tx, createResponse(req, 481, { reason: 'No matching reliable provisional' }));
+    }
+  }
+
+  private handleRefer(req: SipRequest, tx: ServerTransaction): void {
+    let target: ReferTarget;
+    try {
+      target = readRefer(req);
+    } catch (err) {
+      this.core.respond(tx, createResponse(req, 400, { reason: (err as Error).message }));
+      return;
+    }
+    if (this.listenerCount('refer') === 0) {
+      this.core.respond(tx, createResponse(req, 603, { reason: 'Transfer not available' }));
+      return;
+    }
+    this.core.respond(tx, createResponse(req, 202, { headers: this.core.commonHeaders() }));
+    const dialog = this.dialog;
+    const notify = async (status: number, reason: string): Promise<void> => {
+      if (!dialog || this.state === 'ended') return;
+      const final = status >= 200;
+      await this.core.sendInDialog(dialog, 'NOTIFY', {
+        headers: [
+          ['Event', 'refer'],
+          ['Subscription-State', final ? 'terminated;reason=noresource' : 'active;expires=60'],
+        ],
+        contentType: 'message/sipfrag;version=2.0',
+        body: sipfrag(status, reason),
+      });
+    };
+    // RFC 3515 §2.4.4: the first NOTIFY follows the 202 at once.
+    void notify(100, 'Trying');
+    this.emit('refer', { ...target, notify });
+  }
+
+  private async reinvite(): Promise<SipResponse | undefined> {
+    if (!this.dialog || this.state !== 'answered' || this.reinviteInFlight) return undefined;
+    this.reinviteInFlight = true;
+    const offer = createOffer(this.nextLocalMedia());
+    try {
+      const res = await this.core.sendInDialog(this.dialog, 'INVITE', {
+        body: offer,
+        contentType: 'application/sdp',
+        headers: this.sessionIntervalS
+          ? [['Session-Expires', `${this.sessionIntervalS};refresher=uac`]]
+          : [],
+      });
+      if (res.status >= 200 && res.status < 300) {
+        this.localSdp = offer;
+        const sdp = sdpOf(res);
+        if (sdp !== undefined) {
+          this.remoteSdp = sdp;
+          const media = readAnswer(offer, sdp);
+          if ('codec' in media) this.setMedia(media);
+        }
+      }
+      return res;
+    } finally {
+      this.reinviteInFlight = false;
+    }
+  }
+
+  /** Session refresh (RFC 4028 §10): UPDATE when the peer allows it, else re-INVITE. */
+  private async refreshSession(): Promise<void> {
+    if (!this.dialog || this.state !== 'answered' || !this.sessionIntervalS) return;
+    const peerAllows = this.invite.headers.getAll('Allow').map((m) => m.trim().toUpperCase());
+    const res =
+      peerAllows.includes('UPDATE') && this.direction === 'inbound'
+        ? await this.core.sendInDialog(this.dialog, 'UPDATE', {
+            headers: [['Session-Expires', `${this.sessionIntervalS};refresher=uac`]],
+          })
+        : await this.reinvite();
+    if (!res || res.status === 408 || res.status === 481) {
+      await this.hangup('session-refresh-failed');
+      return;
+    }
+    if (res.status < 300) this.timer.start(this.sessionIntervalS, 'local');
+  }
+}
