@@ -40,6 +40,9 @@ describeWithBaresip('baresip harness (two baresip instances, no server)', () => 
       expect(out.direction).toBe('outgoing');
       expect(inc.direction).toBe('incoming');
       expect(out.id).toBe(inc.id);
+      // The SIP trace names the transport of each message: the account's transport was used.
+      const wire = transport.toUpperCase();
+      expect(a.output()).toMatch(new RegExp(`^${wire} [\\d.:]+ -> [\\d.:]+\\r?\\nINVITE sip:bob@`, 'm'));
 
       const beforeHold = b.mark();
       await a.hold();

@@ -120,10 +120,9 @@ function attempt(name: string, parse: () => unknown): string | undefined {
     parse();
     return undefined;
   } catch (err) {
+    // Nested reasons that already name this header are not wrapped twice.
     const detail = describe(err);
-    return detail.startsWith(`bad ${name.toLowerCase()}:`)
-      ? `Bad ${name}:${detail.slice(name.length + 4)}`
-      : `Bad ${name}: ${detail}`;
+    return detail.startsWith(`bad ${name}:`) ? `B${detail.slice(1)}` : `Bad ${name}: ${detail}`;
   }
 }
 

@@ -12,4 +12,5 @@ export { answerOffer } from './answer.js';
 export { createOffer, isSdpFailure, readAnswer, readOrigin } from './offer.js';
 export { answerDirection, isHoldOffer, sdpDirection } from './direction.js';
 export { CODECS, DEFAULT_CODECS } from './codecs.js';
+export { generateSessionId } from './local.js';
 export type { CodecInfo } from './codecs.js';

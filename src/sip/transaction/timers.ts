@@ -74,19 +74,7 @@ export function nextInterval(current: number, cap?: number): number {
 }
 
 /** Names of the RFC 3261 / RFC 6026 timers plus the §9.1 CANCEL guard. */
-export type TimerName =
-  | 'A'
-  | 'B'
-  | 'D'
-  | 'E'
-  | 'F'
-  | 'G'
-  | 'H'
-  | 'I'
-  | 'J'
-  | 'K'
-  | 'L'
-  | 'cancel';
+export type TimerName = 'A' | 'B' | 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L' | 'cancel';
 
 /** The running timers of one transaction, by name. */
 export class TransactionTimers {

@@ -4,12 +4,7 @@
  * requests, answers CANCEL (§9.2), and starts client transactions for the TU.
  */
 import { createResponse, generateTag, getTo } from '../message/index.js';
-import type {
-  SipMessage,
-  SipRequest,
-  SipResponse,
-  TransportEndpoint,
-} from '../message/index.js';
+import type { SipMessage, SipRequest, SipResponse, TransportEndpoint } from '../message/index.js';
 import type { TransactionBase, TransactionContext } from './base.js';
 import { toError } from './base.js';
 import type { ClientTransactionBase } from './client-base.js';
@@ -145,10 +140,15 @@ export class TransactionLayer {
    * sends it to `dest`. An ACK (for a 2xx) has no transaction (§17.1.1.3): it is sent once, a
    * failure goes to `onTransportError`, and the returned handle is already terminated.
    */
-  sendRequest(req: SipRequest, dest: TransportEndpoint, handlers: ClientHandlers): ClientTransaction {
+  sendRequest(
+    req: SipRequest,
+    dest: TransportEndpoint,
+    handlers: ClientHandlers,
+  ): ClientTransaction {
     if (req.method === 'ACK') return this.sendAck(req, dest, handlers);
     const id = clientKeyForRequest(req);
-    if (this.clients.has(id)) throw new Error(`a ${req.method} transaction with this branch is live`);
+    if (this.clients.has(id))
+      throw new Error(`a ${req.method} transaction with this branch is live`);
     const tx =
       req.method === 'INVITE'
         ? new InviteClientTransaction(id, this.ctx, req, dest, handlers, (c, d, h) =>
@@ -200,8 +200,7 @@ export class TransactionLayer {
     const match = serverMatch(req);
     const tx = this.findServer(match, req);
     if (req.method === 'ACK') {
-      const absorbed =
-        tx instanceof InviteServerTransaction && tx.receiveAck(req) === 'absorbed';
+      const absorbed = tx instanceof InviteServerTransaction && tx.receiveAck(req) === 'absorbed';
       if (!absorbed) this.emit(this.ackHandlers, req);
       return;
     }
@@ -295,7 +294,9 @@ export class TransactionLayer {
   /** Sends a response without a transaction; failures go to the error handlers. */
   private respondStatelessly(req: SipRequest, status: number, headers: Array<[string, string]>) {
     const res = createResponse(req, status, { toTag: generateTag(), headers });
-    this.transport.sendResponse(res, requestSource(req)).catch((err: unknown) => this.reportError(err));
+    this.transport
+      .sendResponse(res, requestSource(req))
+      .catch((err: unknown) => this.reportError(err));
   }
 
   /** Sends an ACK for a 2xx: no transaction, nothing to retransmit (the TU re-ACKs strays). */

@@ -25,19 +25,15 @@ export interface TransactionTransport {
 }
 
 /** States of a client transaction (RFC 3261 Figures 5 and 6). */
-export type ClientTransactionState = 'calling' | 'trying' | 'proceeding' | 'completed' | 'terminated';
+export type ClientTransactionState =
+  'calling' | 'trying' | 'proceeding' | 'completed' | 'terminated';
 
 /**
  * States of a server transaction (RFC 3261 Figures 7 and 8, plus the `accepted` state of
  * RFC 6026 for INVITE server transactions that sent a 2xx).
  */
 export type ServerTransactionState =
-  | 'trying'
-  | 'proceeding'
-  | 'completed'
-  | 'confirmed'
-  | 'accepted'
-  | 'terminated';
+  'trying' | 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated';
 
 /** Callbacks a TU passes with a request it sends. */
 export interface ClientHandlers {

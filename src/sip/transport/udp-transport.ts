@@ -57,6 +57,7 @@ export class UdpTransport {
   async stop(): Promise<void> {
     const socket = this.socket;
     this.socket = undefined;
+    this.bound = undefined;
     if (!socket) return;
     await new Promise<void>((resolve) => socket.close(() => resolve()));
   }

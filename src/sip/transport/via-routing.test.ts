@@ -71,7 +71,7 @@ describe('stampReceived', () => {
     const lines = req.headers.getLines('Via');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^SIP\/2\.0\/UDP a\.example.*received=192\.0\.2\.7/);
-    expect(lines[0]).toMatch(/ , SIP\/2\.0\/TCP b\.example;branch=z9hG4bK2$/);
+    expect(lines[0]).toMatch(/;received=192\.0\.2\.7, SIP\/2\.0\/TCP b\.example;branch=z9hG4bK2$/);
     expect(lines[1]).toBe('SIP/2.0/UDP c.example;branch=z9hG4bK3');
     // Header order is kept: Max-Forwards, Via, Via, Call-ID.
     expect([...req.headers.entries()].map((f) => f.name)).toEqual([

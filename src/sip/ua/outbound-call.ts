@@ -73,7 +73,9 @@ async function lookupUser(ua: UserAgent, user: string): Promise<Binding | undefi
   if (exact[0]) return exact[0];
   // Phones register under whatever host they were configured with (an IP, a name): accept any
   // AOR whose user part matches when our own domain finds nothing.
-  for (const aor of await registrar.aors()) {
+  const store = ua.options.registrations;
+  if (!store) return undefined;
+  for (const aor of (await store.all()).keys()) {
     if (aor.startsWith(`sip:${user}@`)) {
       const found = await registrar.lookup(aor);
       if (found[0]) return found[0];

@@ -20,7 +20,7 @@ import {
   type TransportEndpoint,
   type TransportProtocol,
 } from '../message/index.js';
-import type { Registrar } from '../registrar/index.js';
+import type { Registrar, RegistrationStore } from '../registrar/index.js';
 import type { LocalMedia } from '../sdp/index.js';
 import type { ServerTransaction, TransactionLayer } from '../transaction/index.js';
 import type { TransportLayer } from '../transport/index.js';
@@ -53,6 +53,8 @@ export interface UserAgentOptions {
   transport: TransportLayer;
   transactions: TransactionLayer;
   registrar?: Registrar;
+  /** The registrar's store, to find a user registered under another host name. */
+  registrations?: RegistrationStore;
   /** Our SIP domain, used in From of outbound calls and to find registered users. */
   domain: string;
   /** Server / User-Agent header value. */

@@ -81,7 +81,7 @@ export interface WaitForEventOptions {
 
 const DEFAULT_EVENT_TIMEOUT_MS = 10_000;
 const COMMAND_TIMEOUT_MS = 5_000;
-const STOP_GRACE_MS = 3_000;
+const STOP_GRACE_MS = 2_000;
 /** Keeps the tail of the process output; a SIP trace of a short test is far below this. */
 const OUTPUT_LIMIT_BYTES = 1_000_000;
 /** Lines baresip prints when it cannot set up; it does not exit on these, so we must look. */
@@ -251,9 +251,12 @@ export class Baresip {
     return `sip:${user}@${domain}${serverPort === undefined ? '' : `:${serverPort}`}`;
   }
 
-  /** A URI that reaches this instance directly, without any server (after {@link start}). */
+  /**
+   * A URI that reaches this instance directly, without any server (after {@link start}), for
+   * another instance's {@link dial}. It carries no `transport` parameter: see {@link dial}.
+   */
   get directUri(): string {
-    return `sip:${this.options.user}@127.0.0.1:${this.sipPort};transport=${this.options.transport}`;
+    return `sip:${this.options.user}@127.0.0.1:${this.sipPort}`;
   }
 
   /**
@@ -418,10 +421,16 @@ export class Baresip {
   }
 
   /**
-   * Starts an outgoing call; follow with `waitForEvent('CALL_ESTABLISHED')`. Without a
-   * `transport` URI parameter baresip adds the account's transport.
+   * Starts an outgoing call; follow with `waitForEvent('CALL_ESTABLISHED')`.
+   *
+   * The URI must not carry a `transport` parameter: baresip 1.0.0 appends the account's URI
+   * parameters (`;transport=udp|tcp`) to every dialled URI, so one given here would appear
+   * twice in the Request-URI. The call therefore always uses the account's transport.
    */
   async dial(uri: string): Promise<void> {
+    if (/;\s*transport=/i.test(uri)) {
+      throw new Error(`dial ${uri}: drop the transport parameter, baresip adds the account's`);
+    }
     await this.command('dial', uri);
   }
 

@@ -1,0 +1,205 @@
+/**
+ * The composition root: the only place that picks concrete implementations and wires the
+ * rooms together. `startSwitchboard` starts a whole server from a validated configuration.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import { buildHttpServer } from './api/index.js';
+import type { AppConfig } from './config/index.js';
+import { RtpPortPool } from './media/index.js';
+import { createLogger, createMetrics, type Logger, type Metrics } from './observability/index.js';
+import {
+  DigestChallenger,
+  MemoryRegistrationStore,
+  Registrar,
+  TransactionLayer,
+  TransportLayer,
+  UserAgent,
+  hostPort,
+  type SipCall,
+  type TransportEndpoint,
+  type TransportOptions,
+} from './sip/index.js';
+
+export type { AppConfig } from './config/index.js';
+
+/** A running server. */
+export interface Switchboard {
+  config: AppConfig;
+  ua: UserAgent;
+  logger: Logger;
+  metrics: Metrics;
+  /** The bound SIP endpoints (real ports when 0 was configured). */
+  sipEndpoints(): TransportEndpoint[];
+  /** The bound HTTP port. */
+  httpPort: number;
+  /** Graceful stop: refuse new calls, end live ones, finish transactions, close sockets. */
+  stop(): Promise<void>;
+}
+
+/** Options that are not configuration (tests inject a logger). */
+export interface StartOptions {
+  logger?: Logger;
+}
+
+/** The address other hosts should use to reach us when we bind to a wildcard. */
+export function detectPublicHost(bindHost: string): string {
+  if (bindHost !== '0.0.0.0' && bindHost !== '::') return bindHost;
+  for (const list of Object.values(networkInterfaces())) {
+    for (const addr of list ?? []) {
+      if (addr.family === 'IPv4' && !addr.internal) return addr.address;
+    }
+  }
+  return '127.0.0.1';
+}
+
+function transportOptions(config: AppConfig, publicHost: string): TransportOptions {
+  const { sip } = config;
+  const host = sip.host;
+  const opts: TransportOptions = { maxMessageBytes: sip.maxMessageBytes, publicHost };
+  const pem = (path: string | undefined): Buffer => readFileSync(path ?? '');
+  for (const t of sip.transports) {
+    if (t === 'udp') opts.udp = { host, port: sip.port };
+    if (t === 'tcp') opts.tcp = { host, port: sip.port };
+    if (t === 'ws') opts.ws = { host, port: sip.wsPort };
+    if (t === 'tls') opts.tls = { host, port: sip.tlsPort, cert: pem(sip.tlsCert), key: pem(sip.tlsKey) };
+    if (t === 'wss') opts.wss = { host, port: sip.wssPort, cert: pem(sip.tlsCert), key: pem(sip.tlsKey) };
+  }
+  return opts;
+}
+
+/** Starts the server described by `config`. */
+export async function startSwitchboard(
+  config: AppConfig,
+  options: StartOptions = {},
+): Promise<Switchboard> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const metrics = createMetrics();
+  await mkdir(config.dataDir, { recursive: true });
+  const publicHost = config.sip.publicHost ?? detectPublicHost(config.sip.host);
+  const domain = config.sip.domain ?? publicHost;
+
+  const transport = new TransportLayer(transportOptions(config, publicHost));
+  const transactions = new TransactionLayer(transport);
+  const users = new Map(config.sip.users.map((u) => [u.username, u.password]));
+  const challenger = new DigestChallenger({
+    realm: config.sip.realm,
+    lookup: async (username) => {
+      const password = users.get(username);
+      return password === undefined ? undefined : { password };
+    },
+  });
+  const registrations = new MemoryRegistrationStore();
+  const registrar = new Registrar({
+    store: registrations,
+    challenger,
+    onChange: (change) => {
+      if (change.type === 'added') metrics.sip.registrations.inc();
+      else if (change.type !== 'refreshed') metrics.sip.registrations.dec();
+      logger.info({ event: change.type, pii: { aor: change.aor } }, 'registration changed');
+    },
+  });
+  const rtpPorts = new RtpPortPool({
+    host: config.sip.host,
+    portMin: config.rtp.portMin,
+    portMax: config.rtp.portMax,
+  });
+  const ua = new UserAgent({
+    transport,
+    transactions,
+    registrar,
+    registrations,
+    domain,
+    userAgentName: 'Switchboard/0.1',
+    logger: logger.child({ room: 'sip' }),
+    defaultMedia: () => ({ address: publicHost, port: 9, direction: 'inactive' }),
+  });
+  wireMetrics(ua, transport, metrics);
+  ua.on('call', (call) => void routeInbound(call, config, rtpPorts, publicHost, logger));
+
+  await transport.start();
+  const http = buildHttpServer({
+    metrics: metrics.registry,
+    health: () => ({
+      status: stopping ? 'stopping' : 'ok',
+      sip: transport.endpoints().map((e) => `${e.protocol}:${hostPort(e.host, e.port)}`),
+      calls: ua.calls().length,
+      uptimeS: Math.round(process.uptime()),
+    }),
+  });
+  let stopping = false;
+  const httpPort = await listen(http, config).catch(async (err: Error) => {
+    await transport.stop();
+    throw err;
+  });
+
+  return {
+    config,
+    ua,
+    logger,
+    metrics,
+    sipEndpoints: () => transport.endpoints(),
+    httpPort,
+    stop: async () => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ calls: ua.calls().length }, 'shutting down');
+      const grace = new Promise<void>((r) => setTimeout(r, config.shutdownGraceMs).unref());
+      await Promise.race([ua.shutdown(), grace]);
+      await transport.stop();
+      await http.close();
+    },
+  };
+}
+
+async function listen(http: FastifyInstance, config: AppConfig): Promise<number> {
+  await http.listen({ host: config.http.host, port: config.http.port });
+  const addr = http.server.address();
+  return typeof addr === 'object' && addr ? addr.port : config.http.port;
+}
+
+/** Until dispatch rules exist (next issues): the test extension is answered, the rest 404. */
+async function routeInbound(
+  call: SipCall,
+  config: AppConfig,
+  rtpPorts: RtpPortPool,
+  publicHost: string,
+  logger: Logger,
+): Promise<void> {
+  const user = call.to.uri.user ?? '';
+  if (user !== config.sip.testExtension) {
+    call.reject(404, 'No route for the called number');
+    return;
+  }
+  let rtp;
+  try {
+    rtp = await rtpPorts.allocate();
+  } catch (err) {
+    logger.error({ err: (err as Error).message }, 'no RTP port for call');
+    call.reject(503, 'No media port available');
+    return;
+  }
+  void call.ended.then(() => rtp.release());
+  if (call.state !== 'ringing') {
+    rtp.release();
+    return;
+  }
+  call.answer({ media: { address: publicHost, port: rtp.port } });
+}
+
+function wireMetrics(ua: UserAgent, transport: TransportLayer, metrics: Metrics): void {
+  const m = metrics.sip;
+  ua.on('response', (status) => m.responsesSent.inc({ code: String(status) }));
+  ua.on('dropped', (reason) => m.messagesDropped.inc({ reason }));
+  ua.on('malformed', (status) => m.malformedAnswered.inc({ status: String(status) }));
+  ua.on('call', () => m.activeCalls.inc());
+  ua.on('callEnded', (call) => {
+    m.activeCalls.set(ua.calls().length);
+    m.callsEnded.inc({ result: call.endInfo?.reason ?? 'unknown' });
+  });
+  transport.onMessage((msg) =>
+    m.messagesReceived.inc({ transport: msg.source?.protocol ?? 'unknown', kind: msg.kind }),
+  );
+}

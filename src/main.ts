@@ -1,0 +1,50 @@
+/**
+ * `npm start`: loads configuration, starts the server, prints what listens where, and stops
+ * gracefully on SIGINT/SIGTERM (a second signal exits at once).
+ */
+import { startSwitchboard } from './app.js';
+import { ConfigError, loadConfig } from './config/index.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`switchboard: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const sb = await startSwitchboard(config);
+  const lines = [
+    'Switchboard is running',
+    ...sb.sipEndpoints().map((e) => `  SIP  ${e.protocol.padEnd(4)} ${e.host}:${e.port}`),
+    `  HTTP      http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${sb.httpPort}/health`,
+    `  RTP       ports ${config.rtp.portMin}-${config.rtp.portMax}`,
+    `  Data      ${config.dataDir}`,
+    `  Test call sip:${config.sip.testExtension}@<this host>:${config.sip.port}`,
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) process.exit(130);
+    sb.logger.info({ signal }, 'stopping');
+    sb.stop().then(
+      () => process.exit(0),
+      (err: Error) => {
+        sb.logger.error({ err: err.message }, 'unclean stop');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`switchboard: failed to start: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});
