@@ -168,7 +168,8 @@ async function routeInbound(
   publicHost: string,
   logger: Logger,
 ): Promise<void> {
-  const user = call.to.uri.user ?? '';
+  // Route on the Request-URI (where the caller asked to go), not on To (who it names).
+  const user = call.requestUri?.user ?? '';
   if (user !== config.sip.testExtension) {
     call.reject(404, 'No route for the called number');
     return;

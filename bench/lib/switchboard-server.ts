@@ -47,6 +47,10 @@ export interface RunningServer {
   command: string[];
   /** Whether the child has exited (by itself or after {@link RunningServer.stop}). */
   hasExited(): boolean;
+  /** `code 3` / `signal SIGKILL` once the child has exited, else `undefined`. */
+  exitStatus(): string | undefined;
+  /** Resolves when the child has exited, for whatever reason. */
+  exited: Promise<void>;
   /** The last lines the child printed, for diagnosing a failed start or a crash. */
   outputTail(): string;
   /** SIGTERM, then SIGKILL after `graceMs`; removes the temporary data directory. */
@@ -171,6 +175,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     pinned,
     command,
     hasExited,
+    exitStatus: () =>
+      child.signalCode !== null
+        ? `signal ${child.signalCode}`
+        : child.exitCode !== null
+          ? `code ${child.exitCode}`
+          : undefined,
+    exited,
     outputTail: () => tail.text(),
     stop,
     killNow,

@@ -41,3 +41,9 @@ export function fmtPercent(ratio: number | undefined, decimals = 1): string {
     ? 'n/a'
     : `${(ratio * 100).toFixed(decimals)}%`;
 }
+
+/** Like {@link fmt} with a unit suffix (`12.5 MB`), but a bare `n/a` when the value is missing. */
+export function fmtUnit(value: number | undefined, decimals: number, unit: string): string {
+  const text = fmt(value, decimals);
+  return text === 'n/a' ? text : `${text}${unit}`;
+}

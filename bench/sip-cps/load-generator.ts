@@ -50,6 +50,13 @@ export interface LoadGeneratorOptions {
   user?: string;
 }
 
+/**
+ * Slack after a step's last launch (plus hold) within which a completion still counts towards the
+ * achieved rate: the last calls need a round trip to finish. Small against a step, so a server
+ * that is behind cannot hide its backlog in it.
+ */
+export const ACHIEVED_GRACE_MS = 100;
+
 /** Why a call did not complete. */
 export type FailureReason =
   | 'invite-timeout'
@@ -80,10 +87,15 @@ export interface StepResult {
   failures: Partial<Record<FailureReason, number>>;
   /** Error final responses, keyed like `INVITE 503`. */
   errorStatuses: Record<string, number>;
-  /** Completed calls per second: completed / max(duration, time to finish the backlog). */
+  /**
+   * Completed calls per second: calls that completed inside the step's window (step start →
+   * start + duration + hold + {@link ACHIEVED_GRACE_MS}) divided by the duration. A server that
+   * falls behind finishes its backlog after the window, so those calls count as completed but
+   * not towards the rate.
+   */
   achievedCps: number;
-  /** The denominator of `achievedCps`, in seconds. */
-  activeS: number;
+  /** Calls that completed after the window (backlog, or recovered from loss late). */
+  lateCompletions: number;
   /** INVITE sent → first 200 received, in ms, one entry per answered call. */
   setupMs: number[];
   /** How late each call was launched against its slot in the schedule, in ms. */
@@ -140,13 +152,15 @@ interface Call {
 /** Mutable counters of the running step. */
 class StepState {
   readonly startMs = performance.now();
+  /** Completions after this instant do not count towards the achieved rate. */
+  windowEndMs = Number.POSITIVE_INFINITY;
   readonly eluStart: EventLoopUtilization = performance.eventLoopUtilization();
   launched = 0;
   answered = 0;
   completed = 0;
   inFlight = 0;
   peakConcurrent = 0;
-  lastCompletionMs: number | undefined;
+  completedInWindow = 0;
   launchingDone = false;
   failures: Partial<Record<FailureReason, number>> = {};
   errorStatuses: Record<string, number> = {};
@@ -253,6 +267,7 @@ export class LoadGenerator {
     this.previousEndedCalls = this.endedCalls;
     this.endedCalls = new Map();
     const step = new StepState();
+    step.windowEndMs = step.startMs + durationS * 1000 + this.holdMs + ACHIEVED_GRACE_MS;
     this.step = step;
     const scheduled = Math.round(rate * durationS);
     const spacingMs = 1000 / rate;
@@ -290,9 +305,6 @@ export class LoadGenerator {
 
     const endMs = performance.now();
     const completed = step.completed;
-    const lastEnd = step.lastCompletionMs ?? step.startMs;
-    // A server that falls behind finishes its backlog after the step: that time counts.
-    const activeS = Math.max(durationS, (lastEnd - step.startMs - this.holdMs) / 1000);
     const notLaunched = scheduled - step.launched - (step.failures['max-concurrent'] ?? 0);
     if (notLaunched > 0) step.failures.aborted = (step.failures.aborted ?? 0) + notLaunched;
     return {
@@ -305,8 +317,8 @@ export class LoadGenerator {
       failed: scheduled - completed,
       failures: step.failures,
       errorStatuses: step.errorStatuses,
-      achievedCps: completed / activeS,
-      activeS,
+      achievedCps: step.completedInWindow / durationS,
+      lateCompletions: completed - step.completedInWindow,
       setupMs: step.setupMs,
       launchLagMs: step.launchLagMs,
       retransmissions: step.retransmissions,
@@ -423,7 +435,9 @@ export class LoadGenerator {
     call.step.retransmissions.bye++;
     this.send(call.slot, call.bye);
     call.retransmitIntervalMs =
-      call.state === 'bye-proceeding' ? this.t2Ms : Math.min(2 * call.retransmitIntervalMs, this.t2Ms);
+      call.state === 'bye-proceeding'
+        ? this.t2Ms
+        : Math.min(2 * call.retransmitIntervalMs, this.t2Ms);
     call.retransmitTimer = setTimeout(() => this.retransmitBye(call), call.retransmitIntervalMs);
   }
 
@@ -462,7 +476,11 @@ export class LoadGenerator {
     }
     if (res.method === 'INVITE' && res.branch === call.inviteBranch) {
       this.onInviteResponse(call, res);
-    } else if (res.method === 'BYE' && call.byeBranch !== undefined && res.branch === call.byeBranch) {
+    } else if (
+      res.method === 'BYE' &&
+      call.byeBranch !== undefined &&
+      res.branch === call.byeBranch
+    ) {
       this.onByeResponse(call, res);
     } else {
       call.step.strayResponses++;
@@ -551,7 +569,7 @@ export class LoadGenerator {
     step.inFlight--;
     if (failure === undefined) {
       step.completed++;
-      step.lastCompletionMs = performance.now();
+      if (performance.now() <= step.windowEndMs) step.completedInWindow++;
     } else {
       step.fail(failure);
     }

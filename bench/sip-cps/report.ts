@@ -7,7 +7,7 @@ import path from 'node:path';
 import { formatMachine, type MachineInfo } from '../lib/machine.js';
 import type { WindowStats } from '../lib/proc-stats.js';
 import { median, summarize, type Summary } from '../lib/stats.js';
-import { fmt, fmtPercent, formatTable } from '../lib/table.js';
+import { fmt, fmtPercent, fmtUnit, formatTable } from '../lib/table.js';
 import type { FailureReason, StepResult } from './load-generator.js';
 
 /** A step is "sustained" when it fails at most the threshold and achieves this share of its offer. */
@@ -28,6 +28,8 @@ export interface StepReport {
   launched: number;
   answered: number;
   completed: number;
+  /** Completed, but after the step's window (not counted in `achievedCps`). */
+  lateCompletions: number;
   failed: number;
   /** failed / scheduled. */
   failRatio: number;
@@ -108,12 +110,16 @@ export interface BenchReport {
   startedAt: string;
   finishedAt: string;
   machine: MachineInfo;
+  /** 1, 5 and 15 minute load averages when the run started (other load skews the figures). */
+  loadAverageAtStart: number[];
   /** Package version and git commit of the server code (`gitDirty`: uncommitted changes in src/). */
   code: { version: string; gitCommit: string | undefined; gitDirty: boolean };
   config: RunConfig;
   server: ServerInfo;
   warmup: StepReport | undefined;
   steps: StepReport[];
+  /** A step cut short by Ctrl-C (not in `steps`, not in the summary). */
+  interruptedStep: StepReport | undefined;
   stoppedEarly: boolean;
   stopReason: string;
   summary: RunSummary;
@@ -158,6 +164,7 @@ export function buildStepReport(
     launched: result.launched,
     answered: result.answered,
     completed: result.completed,
+    lateCompletions: result.lateCompletions,
     failed: result.failed,
     failRatio: rounded(failRatio, 5) ?? 0,
     achievedCps: rounded(result.achievedCps, 2) ?? 0,
@@ -197,10 +204,21 @@ function defined(values: ReadonlyArray<number | undefined>): number[] {
 }
 
 /** Cross-step figures and warnings about measurements that should not be trusted. */
-export function summarizeRun(steps: readonly StepReport[], server: ServerInfo): RunSummary {
+export function summarizeRun(
+  steps: readonly StepReport[],
+  server: ServerInfo,
+  machine: MachineInfo,
+  loadAverageAtStart: readonly number[],
+): RunSummary {
   const sustained = steps.filter((s) => s.sustained);
   const cpuPer100 = median(defined(sustained.map((s) => s.serverCpuPer100Cps)));
   const warnings: string[] = [];
+  const load1m = loadAverageAtStart[0] ?? 0;
+  if (load1m > machine.cores * 0.5) {
+    warnings.push(
+      `machine was busy at start (load ${load1m} on ${machine.cores} cores): expect noisy figures`,
+    );
+  }
   for (const s of steps) {
     // A saturated generator launches late and reads responses late: the server looks slower.
     if ((s.generator.cpuPercent ?? 0) > 90 || s.generator.eventLoopUtilization > 0.9) {
@@ -221,9 +239,7 @@ export function summarizeRun(steps: readonly StepReport[], server: ServerInfo): 
     warnings.push('server not pinned to one core: CPU % may spread over several cores');
   }
   return {
-    maxSustainedCps: sustained.length
-      ? Math.max(...sustained.map((s) => s.offeredCps))
-      : undefined,
+    maxSustainedCps: sustained.length ? Math.max(...sustained.map((s) => s.offeredCps)) : undefined,
     peakAchievedCps: steps.length ? Math.max(...steps.map((s) => s.achievedCps)) : undefined,
     medianAchievedRatio: median(steps.map((s) => s.achievedRatio)),
     medianSetupP50Ms: rounded(median(defined(steps.map((s) => s.setupMs?.p50))), 3),
@@ -248,6 +264,7 @@ function describeFailures(s: StepReport): string | undefined {
     .map(([reason, n]) => `${reason} ${n}`);
   const statuses = Object.entries(s.errorStatuses).map(([k, n]) => `${k} ×${n}`);
   const extras = [
+    s.lateCompletions ? `completed late ${s.lateCompletions}` : '',
     s.strayResponses ? `stray responses ${s.strayResponses}` : '',
     s.ignoredRequests ? `requests from server ${s.ignoredRequests}` : '',
     s.invalidDatagrams ? `unparseable datagrams ${s.invalidDatagrams}` : '',
@@ -279,6 +296,16 @@ export function formatStepTable(steps: readonly StepReport[]): string {
   ]);
 }
 
+/** One line per finished step while the benchmark runs. */
+export function progressLine(s: StepReport): string {
+  return (
+    `step ${s.step}: ${s.offeredCps} cps offered → ${fmt(s.achievedCps, 1)} achieved ` +
+    `(${fmtPercent(s.achievedRatio)}), ${s.completed} ok, ${s.failed} failed, set-up p50 ` +
+    `${fmt(s.setupMs?.p50, 2)} ms p99 ${fmt(s.setupMs?.p99, 2)} ms, server CPU ` +
+    `${fmtUnit(s.server.cpuPercent, 1, '%')} RSS ${fmtUnit(s.server.maxRssMb, 0, ' MB')}`
+  );
+}
+
 /** The whole human-readable report. */
 export function formatReport(report: BenchReport): string {
   const { server, summary, config } = report;
@@ -292,7 +319,7 @@ export function formatReport(report: BenchReport): string {
   const lines = [
     '',
     `SIP calls-per-second benchmark — ${report.startedAt}`,
-    `machine : ${formatMachine(report.machine)}`,
+    `machine : ${formatMachine(report.machine)}; load avg at start ${report.loadAverageAtStart.join(' ')}`,
     `code    : switchboard ${report.code.version}, commit ${report.code.gitCommit ?? 'n/a'}` +
       (report.code.gitDirty ? ' + uncommitted changes in src/' : ''),
     `target  : udp ${server.target}${server.pid ? ` (server pid ${server.pid})` : ''}`,
@@ -304,18 +331,26 @@ export function formatReport(report: BenchReport): string {
     report.steps.length ? formatStepTable(report.steps) : '(no step completed)',
     '',
   ];
+  if (report.interruptedStep) {
+    const s = report.interruptedStep;
+    lines.push(
+      `step ${s.step} (${s.offeredCps} cps) was interrupted after ${(s.wallMs / 1000).toFixed(1)} s ` +
+        `and is left out (${s.completed} calls had completed)`,
+      '',
+    );
+  }
   const failureLines = report.steps.map(describeFailures).filter((l): l is string => !!l);
   if (failureLines.length) lines.push('failures and anomalies:', ...failureLines, '');
   lines.push(
     `stopped : ${report.stoppedEarly ? 'early — ' : ''}${report.stopReason}`,
-    `max sustained rate      : ${fmt(summary.maxSustainedCps)} calls/s ` +
+    `max sustained rate      : ${fmtUnit(summary.maxSustainedCps, 0, ' calls/s')} ` +
       `(fail ≤ ${fmtPercent(config.failThreshold, 0)} and achieved ≥ ${fmtPercent(SUSTAINED_ACHIEVED_RATIO, 0)} of offered)`,
-    `peak achieved rate      : ${fmt(summary.peakAchievedCps, 1)} calls/s`,
+    `peak achieved rate      : ${fmtUnit(summary.peakAchievedCps, 1, ' calls/s')}`,
     `median achieved/offered : ${fmtPercent(summary.medianAchievedRatio)}`,
-    `median set-up p50 / p99 : ${fmt(summary.medianSetupP50Ms, 2)} / ${fmt(summary.medianSetupP99Ms, 2)} ms`,
-    `server CPU per 100 cps  : ${fmt(summary.medianServerCpuPer100Cps, 2)} % (median of sustained steps)`,
+    `median set-up p50 / p99 : ${fmt(summary.medianSetupP50Ms, 2)} / ${fmtUnit(summary.medianSetupP99Ms, 2, ' ms')}`,
+    `server CPU per 100 cps  : ${fmtUnit(summary.medianServerCpuPer100Cps, 2, '%')} (median of sustained steps)`,
     `est. calls/s per core   : ${fmt(summary.estimatedCpsPerCore)} (linear extrapolation to 100 % of one core)`,
-    `server peak RSS         : ${fmt(summary.maxServerRssMb, 1)} MB`,
+    `server peak RSS         : ${fmtUnit(summary.maxServerRssMb, 1, ' MB')}`,
   );
   if (summary.warnings.length) {
     lines.push('', 'warnings:', ...summary.warnings.map((w) => `  - ${w}`));

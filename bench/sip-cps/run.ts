@@ -8,6 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -19,7 +20,7 @@ import { LoadGenerator, type StepResult } from './load-generator.js';
 import {
   buildStepReport,
   formatReport,
-  formatStepTable,
+  progressLine,
   summarizeRun,
   writeReport,
   type BenchReport,
@@ -189,6 +190,8 @@ async function main(): Promise<number> {
   // Read before any pinning: the machine description should show the whole machine.
   const machine = describeMachine();
   const startedAt = new Date().toISOString();
+  // Other work on the machine skews every figure; record how busy it was.
+  const loadAverageAtStart = os.loadavg().map((l) => Math.round(l * 100) / 100);
 
   const controller = new AbortController();
   let server: RunningServer | undefined;
@@ -263,6 +266,11 @@ async function main(): Promise<number> {
     };
   }
 
+  // A crashed server would otherwise leave every call in flight to its 64·T1 timeout.
+  const serverGone = new AbortController();
+  void server?.exited.then(() => serverGone.abort());
+  const stepSignal = AbortSignal.any([controller.signal, serverGone.signal]);
+
   const serverMonitor = serverPid === undefined ? undefined : new ProcessMonitor(serverPid);
   if (serverMonitor && !serverMonitor.available()) {
     console.warn(`warning: cannot read /proc/${serverPid}: server CPU/RSS will be n/a`);
@@ -280,6 +288,7 @@ async function main(): Promise<number> {
 
   const steps: StepReport[] = [];
   let warmup: StepReport | undefined;
+  let interruptedStep: StepReport | undefined;
   let stopReason = 'all steps run';
   let stoppedEarly = false;
   let exitCode = 0;
@@ -297,7 +306,7 @@ async function main(): Promise<number> {
         config.warmupSeconds,
         serverMonitor,
         generatorMonitor,
-        controller.signal,
+        stepSignal,
       );
       warmup = buildStepReport(0, w.result, w.server, w.gen, config.failThreshold);
       console.log(
@@ -308,7 +317,7 @@ async function main(): Promise<number> {
       if (controller.signal.aborted) break;
       if (server?.hasExited()) {
         stoppedEarly = true;
-        stopReason = 'server exited during the run';
+        stopReason = `server exited during the run (${server.exitStatus() ?? 'unknown status'})`;
         break;
       }
       const m = await measuredStep(
@@ -317,12 +326,16 @@ async function main(): Promise<number> {
         config.stepSeconds,
         serverMonitor,
         generatorMonitor,
-        controller.signal,
+        stepSignal,
       );
       const report = buildStepReport(i + 1, m.result, m.server, m.gen, config.failThreshold);
+      if (report.aborted) {
+        // A cut-short step's counts describe the interruption, not the server: keep it apart.
+        interruptedStep = report;
+        break;
+      }
       steps.push(report);
-      // Live progress: the last row of the table so far.
-      console.log(formatStepTable([report]).split('\n').slice(2).join('\n'));
+      console.log(progressLine(report));
       if (report.failRatio > config.failThreshold) {
         stoppedEarly = i < config.rates.length - 1;
         stopReason =
@@ -337,7 +350,7 @@ async function main(): Promise<number> {
       exitCode = 130;
     } else if (server?.hasExited()) {
       stoppedEarly = true;
-      stopReason = 'server exited during the run';
+      stopReason = `server exited during the run (${server.exitStatus() ?? 'unknown status'})`;
       exitCode = 1;
     }
   } catch (err) {
@@ -363,14 +376,16 @@ async function main(): Promise<number> {
     startedAt,
     finishedAt: new Date().toISOString(),
     machine,
+    loadAverageAtStart,
     code: codeRevision(),
     config,
     server: serverInfo,
     warmup,
     steps,
+    interruptedStep,
     stoppedEarly,
     stopReason,
-    summary: summarizeRun(steps, serverInfo),
+    summary: summarizeRun(steps, serverInfo, machine, loadAverageAtStart),
   };
   console.log(formatReport(report));
   await writeReport(cli.out, report);

@@ -42,7 +42,9 @@ describeWithBaresip('baresip harness (two baresip instances, no server)', () => 
       expect(out.id).toBe(inc.id);
       // The SIP trace names the transport of each message: the account's transport was used.
       const wire = transport.toUpperCase();
-      expect(a.output()).toMatch(new RegExp(`^${wire} [\\d.:]+ -> [\\d.:]+\\r?\\nINVITE sip:bob@`, 'm'));
+      expect(a.output()).toMatch(
+        new RegExp(`^${wire} [\\d.:]+ -> [\\d.:]+\\r?\\nINVITE sip:bob@`, 'm'),
+      );
 
       const beforeHold = b.mark();
       await a.hold();
@@ -79,7 +81,9 @@ describeWithBaresip('baresip harness (two baresip instances, no server)', () => 
           b.waitForEvent('CALL_CLOSED', EVENT_TIMEOUT_MS),
         ]);
         expect(b.output()).toMatch(/^CANCEL sip:/m);
-        const established = a.history().filter((e) => e.seq >= since && e.type === 'CALL_ESTABLISHED');
+        const established = a
+          .history()
+          .filter((e) => e.seq >= since && e.type === 'CALL_ESTABLISHED');
         expect(established).toEqual([]);
 
         await a.dial(b.directUri);
@@ -173,5 +177,8 @@ function fakeRegistrarReply(text: string): string | undefined {
       'WWW-Authenticate: Digest realm="127.0.0.1", nonce="harness", qop="auth", algorithm=MD5',
     ]);
   }
-  return respond('200 OK', header('Contact').map((c) => `${c};expires=600`));
+  return respond(
+    '200 OK',
+    header('Contact').map((c) => `${c};expires=600`),
+  );
 }

@@ -16,7 +16,7 @@ export const BRANCH_COOKIE = 'z9hG4bK';
 export const DEFAULT_MAX_FORWARDS = '70';
 
 /** What createRequest needs. */
-export interface RequestInit {
+export interface CreateRequestInit {
   method: string;
   /** Request-URI, as text or parsed. */
   uri: string | SipUri;
@@ -28,7 +28,7 @@ export interface RequestInit {
 }
 
 /** Options of createResponse. */
-export interface ResponseOptions {
+export interface CreateResponseOptions {
   /** Reason phrase; defaults to reasonPhrase(status). */
   reason?: string;
   /** To tag to add when the request's To has none (never on 100 Trying). */
@@ -46,7 +46,7 @@ function toBuffer(body: Buffer | string | undefined): Buffer {
 }
 
 /** Builds a SIP/2.0 request. Content-Length is left to the serializer. */
-export function createRequest(init: RequestInit): SipRequest {
+export function createRequest(init: CreateRequestInit): SipRequest {
   const headers = SipHeaders.from(init.headers ?? []);
   if (!headers.has('Max-Forwards')) headers.append('Max-Forwards', DEFAULT_MAX_FORWARDS);
   const body = toBuffer(init.body);
@@ -82,7 +82,7 @@ function hasToTag(req: SipRequest, raw: string): boolean {
 export function createResponse(
   req: SipRequest,
   status: number,
-  opts: ResponseOptions = {},
+  opts: CreateResponseOptions = {},
 ): SipResponse {
   const headers = new SipHeaders();
   for (const via of req.headers.getLines('Via')) headers.append('Via', via);

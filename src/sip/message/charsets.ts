@@ -83,7 +83,9 @@ export function isHostname(s: string): boolean {
 
 function isHex(code: number): boolean {
   return (
-    (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x46) || (code >= 0x61 && code <= 0x66)
+    (code >= 0x30 && code <= 0x39) ||
+    (code >= 0x41 && code <= 0x46) ||
+    (code >= 0x61 && code <= 0x66)
   );
 }
 
@@ -154,7 +156,10 @@ function escapeWith(t: Uint8Array, s: string): string {
   if (plain) return s;
   let out = '';
   for (const b of Buffer.from(s, 'utf8')) {
-    out += b < 128 && t[b] === 1 ? String.fromCharCode(b) : '%' + b.toString(16).toUpperCase().padStart(2, '0');
+    out +=
+      b < 128 && t[b] === 1
+        ? String.fromCharCode(b)
+        : '%' + b.toString(16).toUpperCase().padStart(2, '0');
   }
   return out;
 }

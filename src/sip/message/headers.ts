@@ -164,9 +164,7 @@ export function splitHeaderList(value: string): string[] {
  * case-insensitive fallback only runs for unknown headers spelt differently.
  */
 function sameName(stored: string, canon: string, lower: string): boolean {
-  return (
-    stored === canon || (stored.length === lower.length && stored.toLowerCase() === lower)
-  );
+  return stored === canon || (stored.length === lower.length && stored.toLowerCase() === lower);
 }
 
 /** One header line as stored: canonical name plus raw value. */

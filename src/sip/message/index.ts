@@ -26,5 +26,5 @@ export {
   BRANCH_COOKIE,
   DEFAULT_MAX_FORWARDS,
 } from './builders.js';
-export type { RequestInit, ResponseOptions } from './builders.js';
+export type { CreateRequestInit, CreateResponseOptions } from './builders.js';
 export { reasonPhrase } from './reason-phrases.js';

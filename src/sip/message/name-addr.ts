@@ -151,7 +151,7 @@ function parseAddrSpec(s: string): NameAddr {
   while (end < s.length) {
     const c = s.charCodeAt(end);
     if (c === 0x3b || isWsp(c)) break;
-    if (c === 0x3f || c === 0x2c) throw badSyntax('URI with ? or , must be enclosed in <>');
+    if (c === 0x3f || c === 0x2c) throw badSyntax('Unbracketed URI with ? or ,');
     end++;
   }
   return { uri: parseUri(s.slice(0, end)), params: parseParams(s, end) };

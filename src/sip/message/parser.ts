@@ -59,7 +59,8 @@ function frame(data: Buffer): Framing {
     const lf = data.indexOf(LF, pos);
     if (lf < 0) return { start, headEnd: data.length, bodyStart: data.length };
     if (data[lf + 1] === LF) return { start, headEnd: lf, bodyStart: lf + 2 };
-    if (data[lf + 1] === CR && data[lf + 2] === LF) return { start, headEnd: lf, bodyStart: lf + 3 };
+    if (data[lf + 1] === CR && data[lf + 2] === LF)
+      return { start, headEnd: lf, bodyStart: lf + 3 };
     pos = lf + 1;
   }
 }
@@ -92,13 +93,12 @@ function parseRequestLine(line: string): RequestLine {
     throw badSyntax('Bad start line');
   }
   const result: RequestLine = { method, uri, version };
-  if (trimmed !== line) result.problem = 'Bad request line: leading or trailing blanks';
+  let blank = false;
+  for (let i = 0; i < uri.length && !blank; i++) blank = isWsp(uri.charCodeAt(i));
+  if (blank) result.problem = 'Bad Request-URI: contains blanks';
+  else if (trimmed !== line) result.problem = 'Bad request line: leading or trailing blanks';
   else if (between !== ` ${uri} `) {
-    let blank = false;
-    for (let i = 0; i < uri.length && !blank; i++) blank = isWsp(uri.charCodeAt(i));
-    result.problem = blank
-      ? 'Bad Request-URI: contains blanks'
-      : 'Bad request line: elements not separated by single spaces';
+    result.problem = 'Bad request line: elements not separated by single spaces';
   }
   return result;
 }
@@ -110,7 +110,12 @@ function parseStatusLine(line: string): { version: string; status: number; reaso
   const code = line.slice(sp + 1, sp + 4);
   const after = line.charCodeAt(sp + 4);
   const status = /^[1-6]\d\d$/.test(code) ? Number(code) : 0;
-  if (sp < 0 || !isSipVersion(version) || status === 0 || !(Number.isNaN(after) || after === 0x20)) {
+  if (
+    sp < 0 ||
+    !isSipVersion(version) ||
+    status === 0 ||
+    !(Number.isNaN(after) || after === 0x20)
+  ) {
     throw badSyntax('Bad status line');
   }
   return { version, status, reason: line.slice(sp + 5) };
@@ -181,7 +186,11 @@ function readHeaders(lines: readonly string[]): HeaderPass {
  * error (RFC 4475 "clerr"), and without the header the rest of the datagram is the body.
  * The bytes are copied so the message never aliases a transport's receive buffer.
  */
-function cutBody(data: Buffer, bodyStart: number, keys: KeyLines): { body: Buffer; problem?: string } {
+function cutBody(
+  data: Buffer,
+  bodyStart: number,
+  keys: KeyLines,
+): { body: Buffer; problem?: string } {
   const available = data.length - bodyStart;
   const raw = keys.contentLength[0];
   if (raw === undefined) return { body: Buffer.from(data.subarray(bodyStart)) };

@@ -136,7 +136,9 @@ function checkScalars(k: KeyLines): string | undefined {
   const dt = k.date[0];
   return (
     atMostOnce('Max-Forwards', k.maxForwards) ??
-    (mf !== undefined && parseMaxForwardsValue(mf) === undefined ? 'Bad Max-Forwards' : undefined) ??
+    (mf !== undefined && parseMaxForwardsValue(mf) === undefined
+      ? 'Bad Max-Forwards'
+      : undefined) ??
     atMostOnce('Content-Length', k.contentLength) ??
     (cl !== undefined && parseDeltaSeconds(cl) === undefined ? 'Bad Content-Length' : undefined) ??
     atMostOnce('Content-Type', k.contentType) ??

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SipHeaders } from '../message/index.js';
+import { SipHeaders, parseMessage, serializeMessage } from '../message/index.js';
 import type { SipRequest, SipResponse, TransportEndpoint } from '../message/index.js';
 import { DigestChallenger, DigestClient } from '../auth/index.js';
 import type { RegistrarAuthenticator } from './registrar.js';
@@ -311,6 +311,21 @@ describe('Registrar with digest authentication', () => {
     });
     return { clock, registrar };
   }
+
+  it('works over the wire: serialized, re-parsed requests and responses', async () => {
+    const { registrar } = authSetup();
+    const wire = <T extends SipRequest | SipResponse>(m: T): T =>
+      parseMessage(serializeMessage(m)) as T;
+    const first = wire(register({ contacts: ['<sip:a@192.0.2.1>;q=0.5', '<sip:a@192.0.2.2>'] }));
+    const challenge = wire(await registrar.handle(first));
+    const client = new DigestClient({ username: 'alice', password: 'alice-pw' });
+    const ok = wire(await registrar.handle(wire(client.authorize(first, challenge)!)));
+    expect(ok.status).toBe(200);
+    expect(contacts(ok)).toEqual([
+      '<sip:a@192.0.2.1>;expires=3600;q=0.5',
+      '<sip:a@192.0.2.2>;expires=3600',
+    ]);
+  });
 
   it('challenges, then accepts the authorized retry', async () => {
     const { registrar } = authSetup();

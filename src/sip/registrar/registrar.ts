@@ -139,7 +139,7 @@ export class Registrar {
 
     const outcome = await this.withLock(aor, () => this.update(aor, req, callId, cseq, parsed));
     if (outcome instanceof Reply) return this.reply(req, outcome);
-    return this.reply(req, this.okHeaders(outcome));
+    return this.reply(req, this.okReply(outcome));
   }
 
   /**
@@ -312,8 +312,8 @@ export class Registrar {
     return live;
   }
 
-  /** Headers of the 200 OK: every current binding with its remaining time, and Date (§10.3 step 8). */
-  private okHeaders(bindings: Binding[]): Reply {
+  /** The 200 OK: every current binding with its remaining time, and Date (§10.3 step 8). */
+  private okReply(bindings: Binding[]): Reply {
     const now = this.now();
     const headers: Array<[string, string]> = bindings.map((b) => {
       const expires = Math.max(0, Math.ceil((b.expiresAt - now) / 1000));

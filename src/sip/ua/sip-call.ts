@@ -9,14 +9,17 @@ import {
   createResponse,
   getCSeq,
   getFrom,
+  getRequestUri,
   getTo,
   type NameAddr,
+  type SipUri,
   type SipRequest,
   type SipResponse,
 } from '../message/index.js';
 import {
   answerOffer,
   createOffer,
+  generateSessionId,
   isHoldOffer,
   readAnswer,
   type LocalMedia,
@@ -142,6 +145,15 @@ export class SipCall extends EventEmitter<SipCallEvents> {
     return getTo(this.invite);
   }
 
+  /** The INVITE's Request-URI, parsed; undefined if it cannot be read. */
+  get requestUri(): SipUri | undefined {
+    try {
+      return getRequestUri(this.invite);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** SIP Call-ID. */
   get callId(): string {
     return this.invite.headers.get('Call-ID') ?? '';
@@ -176,7 +188,7 @@ export class SipCall extends EventEmitter<SipCallEvents> {
   answer(opts: AnswerOptions): boolean {
     const tx = this.serverTx;
     if (!tx || this.state !== 'ringing') return false;
-    this.localMedia = { ...opts.media };
+    this.localMedia = withSession(opts.media);
     let body: string;
     if (this.remoteSdp !== undefined) {
       const result = answerOffer(this.remoteSdp, this.nextLocalMedia());
@@ -365,7 +377,7 @@ export class SipCall extends EventEmitter<SipCallEvents> {
 
   /** Builds the offer for an outbound INVITE. */
   makeOffer(media: LocalMedia): string {
-    this.localMedia = { ...media };
+    this.localMedia = withSession(media);
     this.localSdp = createOffer(this.nextLocalMedia());
     return this.localSdp;
   }
@@ -572,4 +584,9 @@ export class SipCall extends EventEmitter<SipCallEvents> {
     }
     if (res.status < 300) this.timer.start(this.sessionIntervalS, 'local');
   }
+}
+
+/** RFC 3264 §8: the o= session id stays the same for the whole session. */
+function withSession(media: LocalMedia): LocalMedia {
+  return { ...media, sessionId: media.sessionId ?? generateSessionId() };
 }

@@ -31,6 +31,7 @@ export function describeWithBaresip(title: string, body: () => void): void {
 export function dumpBaresipOnFailure(instances: () => Array<Baresip | undefined>): void {
   afterEach((ctx) => {
     if (ctx.task.result?.state !== 'fail') return;
-    for (const instance of instances()) instance?.dumpOutput(`after failed test "${ctx.task.name}"`);
+    for (const instance of instances())
+      instance?.dumpOutput(`after failed test "${ctx.task.name}"`);
   });
 }

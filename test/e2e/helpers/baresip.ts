@@ -119,8 +119,7 @@ function findBinary(): string | undefined {
 
 function findModuleDir(): string | undefined {
   const explicit = process.env.BARESIP_MODULES;
-  const candidates =
-    explicit !== undefined && explicit !== '' ? [explicit] : MODULE_DIR_CANDIDATES;
+  const candidates = explicit !== undefined && explicit !== '' ? [explicit] : MODULE_DIR_CANDIDATES;
   return candidates.find((dir) => existsSync(path.join(dir, 'ctrl_tcp.so')));
 }
 
@@ -228,6 +227,7 @@ export class Baresip {
   private readonly events: Array<{ event: BaresipEvent; consumed: boolean }> = [];
   private readonly waiters = new Set<Waiter>();
   private readonly pending = new Map<string, PendingCommand>();
+  private readonly liveCalls = new Set<string>();
   private nextToken = 1;
   private registration: { state: 'none' | 'registering' | 'ok' | 'fail'; param?: string } = {
     state: 'none',
@@ -331,6 +331,11 @@ export class Baresip {
   /** Marks every event received so far as seen, so later waits only see new ones. */
   drainEvents(): void {
     for (const entry of this.events) entry.consumed = true;
+  }
+
+  /** Ids of calls that have had a call event but no CALL_CLOSED yet. */
+  activeCalls(): string[] {
+    return [...this.liveCalls];
   }
 
   /** Every event received so far, in order (consumed or not). */
@@ -678,6 +683,10 @@ export class Baresip {
     if (event.type === 'CALL_RTCP') return;
     const entry = { event, consumed: false };
     this.events.push(entry);
+    if (event.class === 'call' && event.id !== undefined) {
+      if (event.type === 'CALL_CLOSED') this.liveCalls.delete(event.id);
+      else this.liveCalls.add(event.id);
+    }
     switch (event.type) {
       case 'REGISTERING':
         if (this.registration.state !== 'ok') this.registration = { state: 'registering' };
