@@ -19,7 +19,7 @@ export interface CpuReading {
 
 /** CPU and memory figures over one measurement window. */
 export interface WindowStats {
-  /** Wall time of the window in milliseconds. */
+  /** Wall time of the CPU measurement in milliseconds. */
   wallMs: number;
   /** CPU time over wall time, in percent of one core (can exceed 100 with several threads). */
   cpuPercent: number | undefined;
@@ -125,6 +125,7 @@ export class ProcessMonitor {
   private readonly intervalMs: number;
   private timer: NodeJS.Timeout | undefined;
   private windowStart: CpuReading | undefined;
+  private cpuMark: CpuReading | undefined;
   private windowStartMs = 0;
   private maxRss: number | undefined;
 
@@ -147,6 +148,7 @@ export class ProcessMonitor {
     this.stopTimer();
     this.windowStartMs = performance.now();
     this.windowStart = readCpu(this.pid);
+    this.cpuMark = undefined;
     this.maxRss = undefined;
     this.sampleRss();
     this.timer = setInterval(() => this.sampleRss(), this.intervalMs);
@@ -154,13 +156,21 @@ export class ProcessMonitor {
     this.timer.unref();
   }
 
-  /** Closes the window and returns its CPU % and peak RSS. */
+  /**
+   * Ends the CPU part of the window early while RSS polling goes on, e.g. when the load stops
+   * but stragglers are still drained: an idle tail would dilute the CPU % of the loaded period.
+   */
+  markCpuEnd(): void {
+    this.cpuMark = readCpu(this.pid);
+  }
+
+  /** Closes the window and returns its CPU % (up to {@link markCpuEnd} if called) and peak RSS. */
   endWindow(): WindowStats {
     this.sampleRss();
     this.stopTimer();
-    const end = readCpu(this.pid);
+    const end = this.cpuMark ?? readCpu(this.pid);
     return {
-      wallMs: performance.now() - this.windowStartMs,
+      wallMs: (end?.atMs ?? performance.now()) - this.windowStartMs,
       cpuPercent: cpuPercentBetween(this.windowStart, end),
       maxRssMb: this.maxRss === undefined ? undefined : this.maxRss / (1024 * 1024),
     };

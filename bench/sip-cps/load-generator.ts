@@ -114,7 +114,7 @@ export interface StepResult {
   sendErrors: number;
   /** Highest number of calls in flight at once. */
   peakConcurrent: number;
-  /** Event-loop utilisation of the generator process during the step (0–1). */
+  /** Event-loop utilisation of the generator process while launching (0–1). */
   generatorElu: number;
   /** Step start → last call ended, in ms. */
   wallMs: number;
@@ -161,6 +161,7 @@ class StepState {
   inFlight = 0;
   peakConcurrent = 0;
   completedInWindow = 0;
+  eluAtLaunchEnd: number | undefined;
   launchingDone = false;
   failures: Partial<Record<FailureReason, number>> = {};
   errorStatuses: Record<string, number> = {};
@@ -260,8 +261,14 @@ export class LoadGenerator {
    * at k/rate s), then waits until every launched call has ended.
    *
    * @param signal - aborts the step: no more launches, calls in flight end as `aborted`
+   * @param onLaunchEnd - called once the last call is launched, before the drain
    */
-  async runStep(rate: number, durationS: number, signal?: AbortSignal): Promise<StepResult> {
+  async runStep(
+    rate: number,
+    durationS: number,
+    signal?: AbortSignal,
+    onLaunchEnd?: () => void,
+  ): Promise<StepResult> {
     if (this.slots.length === 0) throw new Error('LoadGenerator.start() was not called');
     if (!(rate > 0) || !(durationS > 0)) throw new Error('rate and duration must be positive');
     this.previousEndedCalls = this.endedCalls;
@@ -297,6 +304,9 @@ export class LoadGenerator {
         tick();
       });
       step.launchingDone = true;
+      // Like the CPU figures, ELU covers the launch period, not the drain.
+      step.eluAtLaunchEnd = performance.eventLoopUtilization(step.eluStart).utilization;
+      onLaunchEnd?.();
       await this.drain(step, signal);
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -328,7 +338,8 @@ export class LoadGenerator {
       invalidDatagrams: step.invalidDatagrams,
       sendErrors: step.sendErrors,
       peakConcurrent: step.peakConcurrent,
-      generatorElu: performance.eventLoopUtilization(step.eluStart).utilization,
+      generatorElu:
+        step.eluAtLaunchEnd ?? performance.eventLoopUtilization(step.eluStart).utilization,
       wallMs: endMs - step.startMs,
       aborted: signal?.aborted ?? false,
     };

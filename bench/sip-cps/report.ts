@@ -19,6 +19,14 @@ export interface ProcessFigures {
   maxRssMb: number | undefined;
 }
 
+/** UDP datagrams the kernel dropped on a full receive buffer during a step (`/proc/net/udp`). */
+export interface UdpDrops {
+  /** Drops on the generator's sockets. */
+  generator: number | undefined;
+  /** Drops on the server's SIP port (any process bound to it on this host). */
+  server: number | undefined;
+}
+
 /** One row of the report. */
 export interface StepReport {
   step: number;
@@ -41,6 +49,8 @@ export interface StepReport {
   /** Lateness of launches against the schedule, ms (a generator health check). */
   launchLagMs: Summary | undefined;
   retransmissions: { invite: number; bye: number };
+  /** Receive-buffer drops: where the datagrams behind the retransmissions were lost. */
+  udpDrops: UdpDrops;
   failures: Partial<Record<FailureReason, number>>;
   errorStatuses: Record<string, number>;
   reAcked: number;
@@ -151,6 +161,7 @@ export function buildStepReport(
   result: StepResult,
   server: WindowStats | undefined,
   generator: WindowStats,
+  udpDrops: UdpDrops,
   failThreshold: number,
 ): StepReport {
   const failRatio = result.scheduled > 0 ? result.failed / result.scheduled : 0;
@@ -172,6 +183,7 @@ export function buildStepReport(
     setupMs: roundSummary(summarize(result.setupMs)),
     launchLagMs: roundSummary(summarize(result.launchLagMs)),
     retransmissions: result.retransmissions,
+    udpDrops,
     failures: result.failures,
     errorStatuses: result.errorStatuses,
     reAcked: result.reAcked,
@@ -265,6 +277,8 @@ function describeFailures(s: StepReport): string | undefined {
   const statuses = Object.entries(s.errorStatuses).map(([k, n]) => `${k} ×${n}`);
   const extras = [
     s.lateCompletions ? `completed late ${s.lateCompletions}` : '',
+    s.udpDrops.server ? `UDP drops at server ${s.udpDrops.server}` : '',
+    s.udpDrops.generator ? `UDP drops at generator ${s.udpDrops.generator}` : '',
     s.strayResponses ? `stray responses ${s.strayResponses}` : '',
     s.ignoredRequests ? `requests from server ${s.ignoredRequests}` : '',
     s.invalidDatagrams ? `unparseable datagrams ${s.invalidDatagrams}` : '',

@@ -16,6 +16,7 @@ import { formatCpuList, pinProcess, readAffinity, tasksetAvailable } from '../li
 import { describeMachine } from '../lib/machine.js';
 import { ProcessMonitor, readComm, type WindowStats } from '../lib/proc-stats.js';
 import { startServer, type RunningServer } from '../lib/switchboard-server.js';
+import { readUdpDrops } from '../lib/udp-drops.js';
 import { LoadGenerator, type StepResult } from './load-generator.js';
 import {
   buildStepReport,
@@ -27,6 +28,7 @@ import {
   type RunConfig,
   type ServerInfo,
   type StepReport,
+  type UdpDrops,
 } from './report.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -167,13 +169,36 @@ async function measuredStep(
   serverMonitor: ProcessMonitor | undefined,
   generatorMonitor: ProcessMonitor,
   signal: AbortSignal,
-): Promise<{ result: StepResult; server: WindowStats | undefined; gen: WindowStats }> {
+  serverPort: number,
+): Promise<{
+  result: StepResult;
+  server: WindowStats | undefined;
+  gen: WindowStats;
+  drops: UdpDrops;
+}> {
+  const generatorPorts = generator.localPorts();
+  const genDrops = readUdpDrops(generatorPorts);
+  const serverDrops = readUdpDrops([serverPort]);
   serverMonitor?.beginWindow();
   generatorMonitor.beginWindow();
-  const result = await generator.runStep(rate, seconds, signal);
+  // CPU is measured while calls are offered; the drain (stragglers, backlog) only adds RSS.
+  const result = await generator.runStep(rate, seconds, signal, () => {
+    serverMonitor?.markCpuEnd();
+    generatorMonitor.markCpuEnd();
+  });
   const gen = generatorMonitor.endWindow();
   const server = serverMonitor?.endWindow();
-  return { result, server, gen };
+  const delta = (before: number | undefined, after: number | undefined): number | undefined =>
+    before === undefined || after === undefined ? undefined : after - before;
+  return {
+    result,
+    server,
+    gen,
+    drops: {
+      generator: delta(genDrops, readUdpDrops(generatorPorts)),
+      server: delta(serverDrops, readUdpDrops([serverPort])),
+    },
+  };
 }
 
 async function main(): Promise<number> {
@@ -307,8 +332,9 @@ async function main(): Promise<number> {
         serverMonitor,
         generatorMonitor,
         stepSignal,
+        target.port,
       );
-      warmup = buildStepReport(0, w.result, w.server, w.gen, config.failThreshold);
+      warmup = buildStepReport(0, w.result, w.server, w.gen, w.drops, config.failThreshold);
       console.log(
         `warm-up ${firstRate} cps × ${config.warmupSeconds} s: ${warmup.completed}/${warmup.scheduled} ok`,
       );
@@ -327,8 +353,16 @@ async function main(): Promise<number> {
         serverMonitor,
         generatorMonitor,
         stepSignal,
+        target.port,
       );
-      const report = buildStepReport(i + 1, m.result, m.server, m.gen, config.failThreshold);
+      const report = buildStepReport(
+        i + 1,
+        m.result,
+        m.server,
+        m.gen,
+        m.drops,
+        config.failThreshold,
+      );
       if (report.aborted) {
         // A cut-short step's counts describe the interruption, not the server: keep it apart.
         interruptedStep = report;

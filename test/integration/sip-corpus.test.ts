@@ -59,11 +59,26 @@ function ackFinal(request: string, response: string): void {
   const status = Number(response.slice(8, 11));
   const toLine = /^To:.*$/im.exec(response)?.[0] ?? '';
   const head = request.split('\r\n\r\n')[0]!.split('\r\n');
-  const line = (name: string) => head.find((h) => h.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+  const line = (name: string) =>
+    head.find((h) => h.toLowerCase().startsWith(`${name.toLowerCase()}:`));
   const uri = head[0]!.split(' ')[1];
   const cseq = /^CSeq:\s*(\d+)/im.exec(request)?.[1] ?? '1';
-  const via = status >= 300 ? line('Via')! : `Via: SIP/2.0/UDP 127.0.0.1:${client.address().port};branch=z9hG4bK-ack${Date.now()}`;
-  const ack = [`ACK ${uri} SIP/2.0`, via, line('From')!, toLine, line('Call-ID')!, `CSeq: ${cseq} ACK`, 'Max-Forwards: 70', 'Content-Length: 0', '', ''].join('\r\n');
+  const via =
+    status >= 300
+      ? line('Via')!
+      : `Via: SIP/2.0/UDP 127.0.0.1:${client.address().port};branch=z9hG4bK-ack${Date.now()}`;
+  const ack = [
+    `ACK ${uri} SIP/2.0`,
+    via,
+    line('From')!,
+    toLine,
+    line('Call-ID')!,
+    `CSeq: ${cseq} ACK`,
+    'Max-Forwards: 70',
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
   send(Buffer.from(ack));
   if (status < 300) {
     const bye = ack
@@ -78,7 +93,12 @@ beforeAll(async () => {
   const config = loadConfig({
     env: {},
     overrides: {
-      sip: { host: '127.0.0.1', port: 0, users: [{ username: 'alice', password: 'secret' }], domain: '127.0.0.1' },
+      sip: {
+        host: '127.0.0.1',
+        port: 0,
+        users: [{ username: 'alice', password: 'secret' }],
+        domain: '127.0.0.1',
+      },
       http: { host: '127.0.0.1', port: 0 },
       rtp: { portMin: 42000, portMax: 42998 },
       dataDir: '/tmp/switchboard-corpus-test',
@@ -134,7 +154,9 @@ describe('malformed and tortuous SIP corpus', () => {
   });
 
   it('counts drops in /metrics and still answers afterwards', async () => {
-    const metrics = await sb.metrics.registry.getSingleMetricAsString('switchboard_sip_messages_dropped_total');
+    const metrics = await sb.metrics.registry.getSingleMetricAsString(
+      'switchboard_sip_messages_dropped_total',
+    );
     expect(metrics).toMatch(/reason="parse-error"\} \d+/);
     const probe = `OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${client.address().port};branch=z9hG4bK-final\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: corpus-final\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`;
     send(Buffer.from(probe));

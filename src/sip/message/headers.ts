@@ -87,6 +87,9 @@ const CANONICAL: ReadonlyMap<string, string> = new Map(
   ].map((n) => [n.toLowerCase(), n]),
 );
 
+/** The canonical spellings themselves, for the fast path of canonicalHeaderName. */
+const CANONICAL_NAMES: ReadonlySet<string> = new Set(CANONICAL.values());
+
 /**
  * Headers whose values may not be split on commas: their grammar contains commas that are not
  * list separators (RFC 3261 §7.3.1 lists the authentication headers; Date has one too).
@@ -124,6 +127,9 @@ const NOT_A_LIST: ReadonlySet<string> = new Set([
 
 /** Returns the canonical full name of a header, expanding compact forms. */
 export function canonicalHeaderName(name: string): string {
+  // Fast path: names already canonical (every lookup by a constant, every stored name) skip
+  // the lower-casing allocation.
+  if (name.length > 1 && CANONICAL_NAMES.has(name)) return name;
   const lower = name.toLowerCase();
   const full = name.length === 1 ? COMPACT_FORMS[lower] : undefined;
   if (full) return full;

@@ -134,36 +134,34 @@ interface HeaderPass {
  */
 function readHeaders(lines: readonly string[]): HeaderPass {
   const pass: HeaderPass = { headers: new SipHeaders(), keys: emptyKeyLines() };
+  // The header being unfolded; stored when the next header starts (or at the end).
   let name: string | undefined;
   let value = '';
   let count = 0;
-  const fail = (reason: string): void => {
-    pass.problem ??= reason;
-  };
-  const flush = (): void => {
-    if (name === undefined) return;
-    const canon = canonicalHeaderName(name);
-    pass.headers.append(canon, value);
-    collectKeyLine(pass.keys, canon, value);
-    name = undefined;
-  };
-  for (let li = 1; li < lines.length; li++) {
-    let line = lines[li]!;
-    if (line.charCodeAt(line.length - 1) === CR) line = line.slice(0, -1);
-    if (line.length === 0) continue;
-    if (isWsp(line.charCodeAt(0))) {
-      if (name === undefined) fail('Bad header folding');
-      else if (value.length + line.length > MAX_LINE_LENGTH) fail('Header line too long');
+  for (let li = 1; li <= lines.length; li++) {
+    let line = li < lines.length ? lines[li]! : undefined;
+    if (line !== undefined && line.charCodeAt(line.length - 1) === CR) line = line.slice(0, -1);
+    if (line === '') continue;
+    if (line !== undefined && isWsp(line.charCodeAt(0))) {
+      if (name === undefined) pass.problem ??= 'Bad header folding';
+      else if (value.length + line.length > MAX_LINE_LENGTH)
+        pass.problem ??= 'Header line too long';
       else value = value ? `${value} ${line.trim()}` : line.trim();
       continue;
     }
-    flush();
+    if (name !== undefined) {
+      const canon = canonicalHeaderName(name);
+      pass.headers.append(canon, value);
+      collectKeyLine(pass.keys, canon, value);
+      name = undefined;
+    }
+    if (line === undefined) break;
     if (++count > MAX_HEADER_LINES) {
-      fail('Too many headers');
-      return pass;
+      pass.problem ??= 'Too many headers';
+      break;
     }
     if (line.length > MAX_LINE_LENGTH) {
-      fail('Header line too long');
+      pass.problem ??= 'Header line too long';
       continue;
     }
     const colon = line.indexOf(':');
@@ -171,13 +169,12 @@ function readHeaders(lines: readonly string[]): HeaderPass {
     while (nameEnd > 0 && isWsp(line.charCodeAt(nameEnd - 1))) nameEnd--;
     const candidate = line.slice(0, nameEnd);
     if (colon < 0 || !isToken(candidate)) {
-      fail(colon < 0 ? 'Bad header line: missing colon' : 'Bad header name');
+      pass.problem ??= colon < 0 ? 'Bad header line: missing colon' : 'Bad header name';
       continue;
     }
     name = candidate;
     value = line.slice(colon + 1).trim();
   }
-  flush();
   return pass;
 }
 
@@ -224,14 +221,23 @@ export function parseMessage(data: Buffer): SipMessage {
 
   const pass = readHeaders(lines);
   const { body, problem: bodyProblem } = cutBody(data, bodyStart, pass.keys);
-  const base = { version: '', headers: pass.headers, body };
-  let msg: SipMessage;
-  if (statusLine) {
-    msg = { ...base, kind: 'response', ...statusLine } satisfies SipResponse;
-  } else {
-    const { method, uri, version } = requestLine!;
-    msg = { ...base, kind: 'request', method, uri, version } satisfies SipRequest;
-  }
+  const msg: SipMessage = statusLine
+    ? ({
+        kind: 'response',
+        version: statusLine.version,
+        status: statusLine.status,
+        reason: statusLine.reason,
+        headers: pass.headers,
+        body,
+      } satisfies SipResponse)
+    : ({
+        kind: 'request',
+        method: requestLine!.method,
+        uri: requestLine!.uri,
+        version: requestLine!.version,
+        headers: pass.headers,
+        body,
+      } satisfies SipRequest);
 
   const problem =
     (nul ? 'NUL byte in header section' : undefined) ??

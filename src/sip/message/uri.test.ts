@@ -133,3 +133,12 @@ describe('parseHostPort', () => {
     expect(parseHostPort('[::1]x', 0, 6)).toBe('invalid host');
   });
 });
+
+describe('parseUri on hostile input', () => {
+  it('stays fast with thousands of bare parameters', () => {
+    const text = `sip:h${';a'.repeat(8000)}`;
+    const started = performance.now();
+    expect(parseUri(text).params.get('a')).toBeNull();
+    expect(performance.now() - started).toBeLessThan(200);
+  });
+});

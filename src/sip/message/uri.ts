@@ -103,8 +103,10 @@ function parseSipUri(scheme: string, s: string): SipUri {
   pos = hostEnd;
   while (pos < s.length && s.charCodeAt(pos) === 0x3b) {
     const end = nextDelimiter(s, pos + 1, true);
-    const eq = s.indexOf('=', pos + 1);
-    const hasValue = eq >= 0 && eq < end;
+    // Search for `=` only within this parameter, so many bare flags stay linear.
+    let eq = pos + 1;
+    while (eq < end && s.charCodeAt(eq) !== 0x3d) eq++;
+    const hasValue = eq < end;
     const name = s.slice(pos + 1, hasValue ? eq : end);
     const value = hasValue ? s.slice(eq + 1, end) : null;
     if (!isUriParamText(name, false)) throw badSyntax('Bad URI: invalid parameter');

@@ -40,7 +40,7 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026)', () => {
     expect(tx.state).toBe('proceeding');
     expect(transport.statuses()).toEqual([100]);
     const trying = transport.responses[0]?.res;
-    expect(trying?.headers.get('Timestamp')).toBe('54.2');
+    expect(trying?.headers.getLines('Timestamp')).toEqual(['54.2']);
     expect(trying?.headers.get('To')).not.toContain('tag=');
     expect(transport.responses[0]?.source).toBe(req.source);
   });

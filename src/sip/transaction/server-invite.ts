@@ -29,10 +29,8 @@ export class InviteServerTransaction extends ServerTransactionBase<
    * 200 ms because the TU (an application) may take a while to decide.
    */
   start(): void {
-    const timestamp = this.request.headers.get('Timestamp');
-    // §8.2.6.1: a Timestamp in the request is echoed in the 100.
-    const headers: Array<[string, string]> = timestamp ? [['Timestamp', timestamp]] : [];
-    this.transmit(createResponse(this.request, 100, { headers }));
+    // createResponse echoes a Timestamp into a 100 (§8.2.6.1) and adds no To tag.
+    this.transmit(createResponse(this.request, 100));
   }
 
   /** A retransmitted INVITE gets the last response again, except once it has been answered. */

@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { createResponse } from '../message/index.js';
 import type { SipRequest } from '../message/index.js';
+import type { TransportLayer } from '../transport/index.js';
 import { TransactionLayer } from './transaction-layer.js';
 import type { TransactionClock } from './timers.js';
 import {
@@ -10,7 +11,7 @@ import {
   makeRequest,
   makeResponse,
 } from './test-support.js';
-import type { ServerTransaction } from './types.js';
+import type { ServerTransaction, TransactionTransport } from './types.js';
 
 describe('TransactionLayer', () => {
   let transport: FakeTransport;
@@ -253,6 +254,18 @@ describe('TransactionLayer', () => {
       expect(vi.getTimerCount()).toBe(0);
     });
 
+    it('ends transactions that only linger once nothing awaits a final response', async () => {
+      const req = makeRequest({ method: 'OPTIONS' });
+      layer.receive(req);
+      lastTx().respond(createResponse(req, 200, { toTag: 't' }));
+      expect(layer.activeCount()).toBe(1);
+      const finished = layer.shutdown();
+      await vi.advanceTimersByTimeAsync(100);
+      await finished;
+      expect(layer.activeCount()).toBe(0);
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
     it('gives up after the configured bound and clears every timer', async () => {
       const bounded = new TransactionLayer(transport, { shutdownTimeoutMs: 1000 });
       bounded.onRequest(() => {
@@ -307,5 +320,10 @@ describe('TransactionLayer', () => {
     expect(onTimeout).toHaveBeenCalledOnce();
     expect(transport.sentMethods()).toHaveLength(11);
     expect(pending.filter((e) => e.live)).toHaveLength(0);
+  });
+
+  it('accepts the real TransportLayer as its transport', () => {
+    // Checked by tsc: the layer depends on the interface, the transport satisfies it.
+    expectTypeOf<TransportLayer>().toExtend<TransactionTransport>();
   });
 });

@@ -164,27 +164,51 @@ export class TransactionLayer {
   }
 
   /**
-   * Starts draining: new out-of-dialog requests get 503 from now on. Resolves once every
-   * transaction has ended, or after the shutdown bound, when the rest are ended silently so
-   * that no timer outlives the layer.
+   * Starts draining: new out-of-dialog requests get 503 from now on. Resolves once no
+   * transaction is still working towards a final response (those that only linger to absorb
+   * retransmissions — completed, confirmed, accepted — are then ended silently), or after the
+   * shutdown bound, when the rest are ended silently too, so that no timer outlives the layer.
    */
   shutdown(): Promise<void> {
     this.isDraining = true;
     if (this.live.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
       let settled = false;
+      const abortAll = (): void => {
+        for (const tx of [...this.live.keys()]) tx.abort();
+      };
       const settle = (): void => {
         if (settled) return;
         settled = true;
         cancelBound();
+        cancelPoll();
         resolve();
       };
       const cancelBound = this.clock.schedule(() => {
-        for (const tx of [...this.live.keys()]) tx.abort();
+        abortAll();
         settle();
       }, this.shutdownTimeoutMs);
+      let cancelPoll: () => void = () => undefined;
+      // Lingering states end on timers of up to 32 s; waiting for them would only delay the
+      // stop, so poll for the moment nothing is pending any more.
+      const poll = (): void => {
+        if (this.pendingCount() === 0) {
+          abortAll();
+          settle();
+        } else cancelPoll = this.clock.schedule(poll, 50);
+      };
+      poll();
       this.idleWaiters.push(settle);
     });
+  }
+
+  /** Transactions that have not reached a final response yet. */
+  private pendingCount(): number {
+    let n = 0;
+    for (const tx of this.live.keys()) {
+      if (tx.state === 'calling' || tx.state === 'trying' || tx.state === 'proceeding') n++;
+    }
+    return n;
   }
 
   /** §17.1.3: hand the response to its client transaction, or to the TU as a stray. */

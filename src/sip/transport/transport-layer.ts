@@ -200,6 +200,15 @@ export class TransportLayer {
     return subscribe(this.errorHandlers, handler);
   }
 
+  /**
+   * Feeds bytes through exactly the path a received datagram takes (parse, stamp
+   * received/rport, deliver or drop). For fuzzing, replaying captures and tools that receive
+   * SIP by other means.
+   */
+  inject(data: Buffer, source: TransportEndpoint, local?: TransportEndpoint): void {
+    this.deliver(data, source, local ?? this.endpoint(source.protocol) ?? source);
+  }
+
   /** Traffic counters and the number of open connections. */
   stats(): TransportStats {
     return {

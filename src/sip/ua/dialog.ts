@@ -11,6 +11,7 @@ import {
   getFrom,
   getTo,
   parseNameAddr,
+  parseUri,
   type NameAddr,
   type SipRequest,
   type SipResponse,
@@ -65,7 +66,11 @@ export class Dialog implements DialogState {
   flow: TransportEndpoint;
   state: 'early' | 'confirmed' | 'terminated';
 
+  /** Throws SipParseError when the route set or remote target cannot be read. */
   constructor(init: DialogState) {
+    // Validate now so that building requests later (a BYE from a timer) cannot fail.
+    for (const route of init.routeSet) parseNameAddr(route);
+    parseUri(init.remoteTarget);
     this.callId = init.callId;
     this.localTag = init.localTag;
     this.remoteTag = init.remoteTag;
@@ -125,7 +130,10 @@ export class Dialog implements DialogState {
   /** Applies a target refresh (§12.2): a re-INVITE/UPDATE or its 2xx carries a new Contact. */
   refreshTarget(msg: SipRequest | SipResponse): void {
     const contact = getContacts(msg)[0];
-    if (contact && contact !== '*') this.remoteTarget = uriOf(formatNameAddr(contact));
+    if (!contact || contact === '*') return;
+    const target = uriOf(formatNameAddr(contact));
+    parseUri(target);
+    this.remoteTarget = target;
   }
 
   /**

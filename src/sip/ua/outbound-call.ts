@@ -169,7 +169,14 @@ function answered(
   dest: TransportEndpoint,
   pracks: number,
 ): void {
-  const dialog = Dialog.asUac(req, res, dest);
+  let dialog: Dialog;
+  try {
+    dialog = Dialog.asUac(req, res, dest);
+  } catch {
+    // A 2xx whose Contact or Record-Route cannot be read cannot be ACKed or ended properly.
+    call.outboundFailed(502, 'bad-2xx');
+    return;
+  }
   // PRACKs used CSeq numbers after the INVITE's; in-dialog requests must go on from there.
   dialog.localSeq += pracks;
   ua.sendAck(dialog, dialog.request('ACK', { seq: getCSeq(req).seq }));

@@ -33,6 +33,7 @@ import { readRefer, sipfrag, type ReferTarget } from './refer.js';
 import { optionTags } from './request-checks.js';
 import { readSessionExpires, SessionTimer } from './session-timer.js';
 import { Retransmitter } from './retransmitter.js';
+import { warning } from './warning.js';
 
 /** Where a call is in its life. */
 export type CallState = 'calling' | 'ringing' | 'answered' | 'ended';
@@ -229,8 +230,7 @@ export class SipCall extends EventEmitter<SipCallEvents> {
   reject(status: number, reason?: string, headers: Array<[string, string]> = []): void {
     const tx = this.serverTx;
     if (!tx || this.state !== 'ringing') return;
-    const warn: Array<[string, string]> =
-      reason && status >= 400 ? [['Warning', `399 switchboard "${reason.replace(/"/g, "'")}"`]] : [];
+    const warn: Array<[string, string]> = reason && status >= 400 ? [warning(reason)] : [];
     this.pendingPrack?.done();
     this.core.respond(
       tx,
@@ -461,7 +461,7 @@ export class SipCall extends EventEmitter<SipCallEvents> {
       if (!result.ok) {
         this.core.respond(
           tx,
-          createResponse(req, 488, { headers: [['Warning', `399 switchboard "${result.reason}"`]] }),
+          createResponse(req, 488, { headers: [warning(result.reason)] }),
         );
         return;
       }

@@ -14,7 +14,7 @@ import {
   getFrom,
   getTo,
   getVias,
-  type SipParseError,
+  SipParseError,
   type SipRequest,
   type SipResponse,
   type TransportEndpoint,
@@ -27,9 +27,10 @@ import type { TransportLayer } from '../transport/index.js';
 import { sdpOf } from './body.js';
 import type { CallServices, InDialogOptions } from './call-services.js';
 import { ALLOWED_METHODS, SUPPORTED_OPTIONS } from './constants.js';
-import { dialogKey, type Dialog } from './dialog.js';
+import { Dialog, dialogKey } from './dialog.js';
 import { placeCall, type OutboundCallOptions } from './outbound-call.js';
 import { checkRequest } from './request-checks.js';
+import { warning } from './warning.js';
 import { readMinSe, readSessionExpires } from './session-timer.js';
 import { SipCall } from './sip-call.js';
 
@@ -230,7 +231,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> implements CallServ
       try {
         const res = createResponse(partial, err.status, {
           reason: err.reason,
-          headers: [['Warning', `399 switchboard "${err.reason.replace(/"/g, "'")}"`]],
+          headers: [warning(err.reason)],
         });
         this.options.transport.sendResponse(res, source).catch(() => undefined);
         this.emit('malformed', err.status);
@@ -257,10 +258,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> implements CallServ
   private dispatch(req: SipRequest, tx: ServerTransaction): void {
     const refusal = checkRequest(req);
     if (refusal) {
-      const headers: Array<[string, string]> = [
-        ...refusal.headers,
-        ['Warning', `399 switchboard "${refusal.reason.replace(/"/g, "'")}"`],
-      ];
+      const headers: Array<[string, string]> = [...refusal.headers, warning(refusal.reason)];
       this.respond(tx, createResponse(req, refusal.status, { reason: refusal.reason, headers }));
       this.emit('malformed', refusal.status);
       return;
@@ -331,6 +329,15 @@ export class UserAgent extends EventEmitter<UserAgentEvents> implements CallServ
     }
     if (se && readMinSe(req) > se.intervalS) {
       this.respond(tx, createResponse(req, 400, { reason: 'Session-Expires below Min-SE' }));
+      return;
+    }
+    try {
+      // The dialog this INVITE would create must be buildable (Record-Route, Contact).
+      Dialog.asUas(req, 'probe', 'early');
+    } catch (err) {
+      const reason = err instanceof SipParseError ? err.reason : 'unreadable Contact or Record-Route';
+      this.respond(tx, createResponse(req, 400, { reason, headers: [warning(reason)] }));
+      this.emit('malformed', 400);
       return;
     }
     const call = new SipCall(this, 'inbound', req, generateTag());

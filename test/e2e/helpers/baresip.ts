@@ -224,6 +224,10 @@ export class Baresip {
   private socket: net.Socket | undefined;
   private inbound: Buffer = Buffer.alloc(0);
   private outputText = '';
+  /** Characters ever appended to the output, and how many of them a dump has printed. */
+  private outputTotal = 0;
+  private outputDumped = 0;
+  private eventsDumped = 0;
   private readonly events: Array<{ event: BaresipEvent; consumed: boolean }> = [];
   private readonly waiters = new Set<Waiter>();
   private readonly pending = new Map<string, PendingCommand>();
@@ -407,9 +411,12 @@ export class Baresip {
   async waitRegistered(timeoutMs = DEFAULT_EVENT_TIMEOUT_MS): Promise<void> {
     if (this.registration.state === 'ok') return;
     if (this.registration.state === 'fail') {
-      throw this.failure(`registration failed: ${this.registration.param ?? ''}`);
+      const failed = this.failure(`registration failed: ${this.registration.param ?? ''}`);
+      return this.explainRegisterFailure(Promise.reject(failed));
     }
-    await this.waitForEvent('REGISTER_OK', timeoutMs, { failOn: ['REGISTER_FAIL'] });
+    await this.explainRegisterFailure(
+      this.waitForEvent('REGISTER_OK', timeoutMs, { failOn: ['REGISTER_FAIL'] }),
+    );
   }
 
   /**
@@ -422,7 +429,9 @@ export class Baresip {
     this.registration = { state: 'none' };
     const since = this.mark();
     await this.command('uanew', this.accountLine());
-    await this.waitForEvent('REGISTER_OK', timeoutMs, { since, failOn: ['REGISTER_FAIL'] });
+    await this.explainRegisterFailure(
+      this.waitForEvent('REGISTER_OK', timeoutMs, { since, failOn: ['REGISTER_FAIL'] }),
+    );
   }
 
   /**
@@ -474,10 +483,20 @@ export class Baresip {
 
   /** Writes the captured output and event list to stderr, for a failed test's report. */
   dumpOutput(reason = 'test failed'): void {
-    const events = this.history().map(describeEvent).join('\n  ');
+    // Several failed tests in a row dump the same long-lived instance: print only what is new
+    // since the previous dump, so the report does not repeat the whole trace each time.
+    const fresh = Math.min(this.outputTotal - this.outputDumped, this.outputText.length);
+    const earlier = this.outputDumped > 0 ? '(earlier output was printed above)\n' : '';
+    const events = this.history()
+      .filter((e) => e.seq >= this.eventsDumped)
+      .map(describeEvent)
+      .join('\n  ');
+    this.outputDumped = this.outputTotal;
+    this.eventsDumped = this.events.length;
     process.stderr.write(
-      `\n===== baresip ${this.options.user} (${reason}) — events:\n  ${events}\n` +
-        `----- output:\n${this.outputText}\n===== end baresip ${this.options.user}\n`,
+      `\n===== baresip ${this.options.user} (${reason}) — new events:\n  ${events || '(none)'}\n` +
+        `----- new output:\n${earlier}${fresh > 0 ? this.outputText.slice(-fresh) : ''}\n` +
+        `===== end baresip ${this.options.user}\n`,
     );
   }
 
@@ -505,6 +524,29 @@ export class Baresip {
     if (this.dir !== '') {
       await rm(this.dir, { recursive: true, force: true });
       this.dir = '';
+    }
+  }
+
+  /**
+   * baresip 1.0.0 (libre 1.x) computes only MD5 digests and gives up with ENOSYS ("Function
+   * not implemented") when a 401 carries any challenge it cannot compute — a SHA-256
+   * WWW-Authenticate stops it even when an MD5 one is offered too. Say so in the error,
+   * since the bare errno is baffling.
+   */
+  private async explainRegisterFailure(wait: Promise<BaresipEvent>): Promise<void> {
+    try {
+      await wait;
+    } catch (err) {
+      const enosys = err instanceof Error && err.message.includes('Function not implemented');
+      if (enosys && /algorithm=SHA-256/i.test(this.outputText)) {
+        throw new Error(
+          'baresip 1.0.0 cannot register when the 401 offers a SHA-256 digest challenge, even ' +
+            'alongside MD5: the registrar must be able to offer MD5 alone for such clients.\n' +
+            (err instanceof Error ? err.message : ''),
+          { cause: err },
+        );
+      }
+      throw err;
     }
   }
 
@@ -713,6 +755,7 @@ export class Baresip {
 
   private appendOutput(text: string): void {
     this.outputText += text;
+    this.outputTotal += text.length;
     if (this.outputText.length > OUTPUT_LIMIT_BYTES) {
       this.outputText = this.outputText.slice(-OUTPUT_LIMIT_BYTES);
     }
