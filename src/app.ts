@@ -86,6 +86,7 @@ export async function startSwitchboard(
   const users = new Map(config.sip.users.map((u) => [u.username, u.password]));
   const challenger = new DigestChallenger({
     realm: config.sip.realm,
+    algorithms: config.sip.digestAlgorithms,
     lookup: async (username) => {
       const password = users.get(username);
       return password === undefined ? undefined : { password };

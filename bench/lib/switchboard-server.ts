@@ -32,6 +32,8 @@ export interface ServerOptions {
    * can already reach {@link RunningServer.killNow}.
    */
   onSpawn?: (server: RunningServer) => void;
+  /** Gives up waiting for health (and stops the child) when aborted, e.g. on Ctrl-C. */
+  signal?: AbortSignal;
 }
 
 /** A started server. */
@@ -86,10 +88,12 @@ async function waitForHealth(
   port: number,
   child: ChildProcess,
   timeoutMs: number,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = 'no answer';
   while (Date.now() < deadline) {
+    if (signal?.aborted) throw new Error('interrupted while waiting for the server');
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`server exited during start-up (code ${child.exitCode ?? child.signalCode})`);
     }
@@ -192,7 +196,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw new Error(`could not spawn ${file}`);
   }
   try {
-    await waitForHealth(host, httpPort, child, options.startupTimeoutMs ?? 30_000);
+    await waitForHealth(host, httpPort, child, options.startupTimeoutMs ?? 30_000, options.signal);
   } catch (err) {
     await stop(2000);
     const output = tail.text();

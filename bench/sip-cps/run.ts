@@ -266,6 +266,7 @@ async function main(): Promise<number> {
         onSpawn: (s) => {
           server = s;
         },
+        signal: controller.signal,
       });
     } catch (err) {
       console.error(`server failed to start: ${err instanceof Error ? err.message : String(err)}`);

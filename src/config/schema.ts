@@ -32,6 +32,12 @@ export const configSchema = z
         publicHost: z.string().optional(),
         domain: z.string().optional(),
         realm: z.string().default('switchboard'),
+        /**
+         * Digest algorithms offered in challenges, strongest first. MD5 alone by default:
+         * many deployed phones (baresip 1.0 among them) refuse a challenge set that includes
+         * SHA-256, so SHA-256 (RFC 8760) is opt-in.
+         */
+        digestAlgorithms: z.array(z.enum(['MD5', 'SHA-256'])).min(1).default(['MD5']),
         users: z.array(sipUserSchema).default([]),
         maxMessageBytes: z.coerce.number().int().min(1024).max(1_048_576).default(65_535),
         /** Extension answered by the built-in test line (the echo test once media exists). */

@@ -40,9 +40,8 @@ function makeConfig(dataDir: string): AppConfig {
     http: { host: '127.0.0.1', port: 0 },
     dataDir,
     logLevel: 'warn',
-    // stop() waits for live transactions to run out their RFC timers (Timer J/L: 32 s) up to
-    // this grace; that waiting proves nothing here and would add ~10 s per transport.
-    shutdownGraceMs: 1_000,
+    // A bound on stop(): it ends calls and pending transactions, and must not hang a suite.
+    shutdownGraceMs: 5_000,
   });
 }
 
