@@ -11,24 +11,36 @@ describe('dependency-direction check', () => {
   });
 
   it('rejects src/sip importing another room', () => {
-    const v = checkFile(src, `${src}/sip/ua/user-agent.ts`, `import { x } from '../../media/index.js';`);
+    const v = checkFile(
+      src,
+      `${src}/sip/ua/user-agent.ts`,
+      `import { x } from '../../media/index.js';`,
+    );
     expect(v).toHaveLength(1);
     expect(v[0]!.message).toMatch(/sip\/ may not import media\//);
   });
 
   it('rejects npm packages in src/sip beyond the allowed ones', () => {
     expect(checkFile(src, `${src}/sip/a.ts`, `import pino from 'pino';`)).toHaveLength(1);
-    expect(checkFile(src, `${src}/sip/a.ts`, `import ws from 'ws'; import 'node:dgram';`)).toEqual([]);
+    expect(checkFile(src, `${src}/sip/a.ts`, `import ws from 'ws'; import 'node:dgram';`)).toEqual(
+      [],
+    );
   });
 
   it('requires the public index of another room', () => {
-    const bad = checkFile(src, `${src}/calls/x.ts`, `import { p } from '../sip/message/parser.js';`);
+    const bad = checkFile(
+      src,
+      `${src}/calls/x.ts`,
+      `import { p } from '../sip/message/parser.js';`,
+    );
     expect(bad[0]!.message).toMatch(/public index/);
     expect(checkFile(src, `${src}/calls/x.ts`, `import { p } from '../sip/index.js';`)).toEqual([]);
   });
 
   it('lets the composition root import anything', () => {
-    expect(checkFile(src, `${src}/app.ts`, `import { p } from './sip/ua/user-agent.js';`)).toEqual([]);
+    expect(checkFile(src, `${src}/app.ts`, `import { p } from './sip/ua/user-agent.js';`)).toEqual(
+      [],
+    );
   });
 
   it('passes on the real tree', () => {

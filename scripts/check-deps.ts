@@ -7,7 +7,9 @@ if (violations.length === 0) {
   console.log('dependency direction: ok');
 } else {
   for (const v of violations) {
-    console.error(`${relative('.', v.file)}: ${v.specifier ? `'${v.specifier}': ` : ''}${v.message}`);
+    console.error(
+      `${relative('.', v.file)}: ${v.specifier ? `'${v.specifier}': ` : ''}${v.message}`,
+    );
   }
   console.error(`dependency direction: ${violations.length} violation(s)`);
   process.exit(1);

@@ -14,7 +14,16 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   calls: ['channels', 'sip', 'media', 'store', 'observability', 'config'],
   voice: ['calls', 'channels', 'media', 'store', 'observability', 'config'],
   dialog: ['voice', 'calls', 'channels', 'media', 'store', 'observability', 'config'],
-  'contact-center': ['dialog', 'voice', 'calls', 'channels', 'media', 'store', 'observability', 'config'],
+  'contact-center': [
+    'dialog',
+    'voice',
+    'calls',
+    'channels',
+    'media',
+    'store',
+    'observability',
+    'config',
+  ],
   campaigns: ['dialog', 'voice', 'calls', 'channels', 'media', 'store', 'observability', 'config'],
   api: [
     'contact-center',

@@ -64,8 +64,10 @@ function transportOptions(config: AppConfig, publicHost: string): TransportOptio
     if (t === 'udp') opts.udp = { host, port: sip.port };
     if (t === 'tcp') opts.tcp = { host, port: sip.port };
     if (t === 'ws') opts.ws = { host, port: sip.wsPort };
-    if (t === 'tls') opts.tls = { host, port: sip.tlsPort, cert: pem(sip.tlsCert), key: pem(sip.tlsKey) };
-    if (t === 'wss') opts.wss = { host, port: sip.wssPort, cert: pem(sip.tlsCert), key: pem(sip.tlsKey) };
+    if (t === 'tls')
+      opts.tls = { host, port: sip.tlsPort, cert: pem(sip.tlsCert), key: pem(sip.tlsKey) };
+    if (t === 'wss')
+      opts.wss = { host, port: sip.wssPort, cert: pem(sip.tlsCert), key: pem(sip.tlsKey) };
   }
   return opts;
 }

@@ -69,7 +69,10 @@ describe('loadConfig', () => {
   });
 
   it('applies overrides last', () => {
-    const c = loadConfig({ env: { SWITCHBOARD_SIP_PORT: '5080' }, overrides: { sip: { port: 0 } } });
+    const c = loadConfig({
+      env: { SWITCHBOARD_SIP_PORT: '5080' },
+      overrides: { sip: { port: 0 } },
+    });
     expect(c.sip.port).toBe(0);
   });
 });

@@ -20,7 +20,11 @@ const ENV_MAP: ReadonlyArray<readonly [string, string[], ((v: string) => unknown
   ['SWITCHBOARD_SIP_PUBLIC_HOST', ['sip', 'publicHost']],
   ['SWITCHBOARD_SIP_DOMAIN', ['sip', 'domain']],
   ['SWITCHBOARD_SIP_REALM', ['sip', 'realm']],
-  ['SWITCHBOARD_SIP_DIGEST_ALGORITHMS', ['sip', 'digestAlgorithms'], (v) => splitList(v).map((a) => a.toUpperCase())],
+  [
+    'SWITCHBOARD_SIP_DIGEST_ALGORITHMS',
+    ['sip', 'digestAlgorithms'],
+    (v) => splitList(v).map((a) => a.toUpperCase()),
+  ],
   ['SWITCHBOARD_SIP_USERS', ['sip', 'users'], parseUsers],
   ['SWITCHBOARD_SIP_MAX_MESSAGE_BYTES', ['sip', 'maxMessageBytes']],
   ['SWITCHBOARD_SIP_TEST_EXTENSION', ['sip', 'testExtension']],

