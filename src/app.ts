@@ -84,7 +84,9 @@ export async function startSwitchboard(
   const domain = config.sip.domain ?? publicHost;
 
   const transport = new TransportLayer(transportOptions(config, publicHost));
-  const transactions = new TransactionLayer(transport);
+  // T2 and T4 keep their RFC ratios to T1 (4 s and 5 s for the default 500 ms).
+  const t1Ms = config.sip.t1Ms;
+  const transactions = new TransactionLayer(transport, { t1Ms, t2Ms: t1Ms * 8, t4Ms: t1Ms * 10 });
   const users = new Map(config.sip.users.map((u) => [u.username, u.password]));
   const challenger = new DigestChallenger({
     realm: config.sip.realm,

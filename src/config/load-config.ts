@@ -28,6 +28,7 @@ const ENV_MAP: ReadonlyArray<readonly [string, string[], ((v: string) => unknown
   ['SWITCHBOARD_SIP_USERS', ['sip', 'users'], parseUsers],
   ['SWITCHBOARD_SIP_MAX_MESSAGE_BYTES', ['sip', 'maxMessageBytes']],
   ['SWITCHBOARD_SIP_TEST_EXTENSION', ['sip', 'testExtension']],
+  ['SWITCHBOARD_SIP_T1_MS', ['sip', 't1Ms']],
   ['SWITCHBOARD_HTTP_HOST', ['http', 'host']],
   ['SWITCHBOARD_HTTP_PORT', ['http', 'port']],
   ['SWITCHBOARD_RTP_PORT_MIN', ['rtp', 'portMin']],

@@ -43,6 +43,8 @@ export const configSchema = z
           .default(['MD5']),
         users: z.array(sipUserSchema).default([]),
         maxMessageBytes: z.coerce.number().int().min(1024).max(1_048_576).default(65_535),
+        /** RFC 3261 T1 (round-trip estimate); every transaction timer scales with it. */
+        t1Ms: z.coerce.number().int().min(1).max(10_000).default(500),
         /** Extension answered by the built-in test line (the echo test once media exists). */
         testExtension: z.string().default('1000'),
       })
