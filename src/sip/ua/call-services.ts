@@ -26,6 +26,8 @@ export interface CallServices {
   /** RFC 3261 T1 and T2, for 2xx and reliable-provisional retransmission. */
   readonly t1Ms: number;
   readonly t2Ms: number;
+  /** Milliseconds per second of a session interval (1000 except in tests). */
+  readonly sessionTimerUnitMs: number;
   /** True when `protocol` retransmits by itself. */
   isReliable(protocol: TransportProtocol): boolean;
   /**

@@ -154,7 +154,12 @@ export class Dialog implements DialogState {
    */
   request(
     method: string,
-    opts: { seq?: number; headers?: Iterable<[string, string]>; body?: Buffer | string; contentType?: string } = {},
+    opts: {
+      seq?: number;
+      headers?: Iterable<[string, string]>;
+      body?: Buffer | string;
+      contentType?: string;
+    } = {},
   ): SipRequest {
     const seq = opts.seq ?? ++this.localSeq;
     const firstRoute = this.routeSet[0];

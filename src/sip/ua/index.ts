@@ -2,7 +2,13 @@
 export { UserAgent, hostPort } from './user-agent.js';
 export type { UserAgentOptions, UserAgentEvents, SipLogger } from './user-agent.js';
 export { SipCall } from './sip-call.js';
-export type { CallEnd, CallState, SipCallEvents, AnswerOptions, IncomingRefer } from './sip-call.js';
+export type {
+  CallEnd,
+  CallState,
+  SipCallEvents,
+  AnswerOptions,
+  IncomingRefer,
+} from './sip-call.js';
 export type { OutboundCallOptions } from './outbound-call.js';
 export { Dialog, dialogKey } from './dialog.js';
 export { parseReplaces, readRefer, sipfrag, readSipfragStatus } from './refer.js';

@@ -54,13 +54,12 @@ async function findRoute(ua: UserAgent, target: string, opts: OutboundCallOption
     const binding = await lookupUser(ua, t);
     if (!binding) throw new Error(`user ${t} is not registered`);
     const contact = parseUri(binding.contact);
-    const dest =
-      binding.source ??
-      (await ua.options.transport.resolve(contact));
+    const dest = binding.source ?? (await ua.options.transport.resolve(contact));
     return { requestUri: binding.contact, toUri: `sip:${t}@${ua.options.domain}`, dest };
   }
   const uri = parseUri(t);
-  if (uri.scheme !== 'sip' && uri.scheme !== 'sips') throw new Error(`cannot call a ${uri.scheme}: URI`);
+  if (uri.scheme !== 'sip' && uri.scheme !== 'sips')
+    throw new Error(`cannot call a ${uri.scheme}: URI`);
   if (opts.transport) uri.params.set('transport', opts.transport);
   const dest = await ua.options.transport.resolve(uri);
   return { requestUri: t, toUri: t, dest };
@@ -92,7 +91,9 @@ export async function placeCall(
 ): Promise<SipCall> {
   const route = await findRoute(ua, target, opts);
   const fromTag = generateTag();
-  const fromUri = opts.from?.includes(':') ? opts.from : `sip:${opts.from ?? 'switchboard'}@${ua.options.domain}`;
+  const fromUri = opts.from?.includes(':')
+    ? opts.from
+    : `sip:${opts.from ?? 'switchboard'}@${ua.options.domain}`;
   const display = opts.fromDisplayName ? `"${opts.fromDisplayName.replace(/"/g, '')}" ` : '';
   const invite = createRequest({
     method: 'INVITE',
@@ -132,22 +133,35 @@ function send(
   dest: TransportEndpoint,
   auth: DigestClient | undefined,
 ): void {
-  let lastRseq = -1;
-  let pracks = 0;
+  // Early dialogs by the callee's To tag: each PRACK (RFC 3262 §7.2) is a request inside the
+  // early dialog, so the CSeq numbers of successive PRACKs — and of the requests that follow
+  // the answer in the confirmed dialog — must go on increasing from one shared counter.
+  const early = new Map<string, { dialog: Dialog; lastRseq: number }>();
   call.invite = req;
   call.clientTx = ua.options.transactions.sendRequest(req, dest, {
     onProvisional: (res) => {
       call.outboundProgress(res);
       const rseq = Number(res.headers.get('RSeq'));
-      if (optionTags(res, 'Require').includes('100rel') && rseq > lastRseq) {
-        lastRseq = rseq;
-        pracks++;
-        void prack(ua, req, res, dest, rseq);
+      const tag = getTo(res).params.get('tag');
+      if (!optionTags(res, 'Require').includes('100rel') || !tag || !Number.isInteger(rseq)) return;
+      let entry = early.get(tag);
+      if (!entry) {
+        try {
+          entry = { dialog: Dialog.asUac(req, res, dest), lastRseq: -1 };
+        } catch {
+          return; // Unreadable Contact/Record-Route: the PRACK cannot be addressed.
+        }
+        early.set(tag, entry);
       }
+      // A retransmission (same RSeq) or an out-of-order one is not acknowledged again.
+      if (rseq <= entry.lastRseq) return;
+      entry.lastRseq = rseq;
+      void prack(ua, entry.dialog, req, rseq);
     },
     onFinal: (res) => {
       if (res.status >= 200 && res.status < 300) {
-        answered(ua, call, req, res, dest, pracks);
+        const tag = getTo(res).params.get('tag') ?? '';
+        answered(ua, call, req, res, dest, early.get(tag)?.dialog.localSeq);
       } else if ((res.status === 401 || res.status === 407) && auth && !call.cancelRequested) {
         const retry = auth.authorize(req, res);
         if (retry) send(ua, call, retry, dest, auth);
@@ -167,7 +181,7 @@ function answered(
   req: SipRequest,
   res: SipResponse,
   dest: TransportEndpoint,
-  pracks: number,
+  earlySeq: number | undefined,
 ): void {
   let dialog: Dialog;
   try {
@@ -178,8 +192,12 @@ function answered(
     return;
   }
   // PRACKs used CSeq numbers after the INVITE's; in-dialog requests must go on from there.
-  dialog.localSeq += pracks;
-  ua.sendAck(dialog, dialog.request('ACK', { seq: getCSeq(req).seq }));
+  if (earlySeq !== undefined) dialog.localSeq = Math.max(dialog.localSeq, earlySeq);
+  // §13.2.2.4 / §22: the ACK for a 2xx carries the credentials the INVITE carried.
+  const credentials = ['Authorization', 'Proxy-Authorization'].flatMap((name) =>
+    req.headers.getLines(name).map((v): [string, string] => [name, v]),
+  );
+  ua.sendAck(dialog, dialog.request('ACK', { seq: getCSeq(req).seq, headers: credentials }));
   if (call.cancelRequested || call.state === 'ended') {
     // The 2xx crossed our CANCEL: the call exists now, so it must be ended with a BYE.
     void ua.sendInDialog(dialog, 'BYE');
@@ -191,16 +209,13 @@ function answered(
 
 async function prack(
   ua: UserAgent,
+  early: Dialog,
   invite: SipRequest,
-  res: SipResponse,
-  dest: TransportEndpoint,
   rseq: number,
 ): Promise<void> {
-  if (!getTo(res).params.get('tag')) return;
-  const early = Dialog.asUac(invite, res, dest);
   const req = early.request('PRACK', {
     headers: [['RAck', `${rseq} ${getCSeq(invite).seq} INVITE`]],
   });
-  ua.addVia(req, dest.protocol);
-  await ua.sendRequest(req, dest);
+  ua.addVia(req, early.flow.protocol);
+  await ua.sendRequest(req, early.flow);
 }

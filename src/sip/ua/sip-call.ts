@@ -29,11 +29,15 @@ import type { ClientTransaction, ServerTransaction } from '../transaction/index.
 import { sdpOf } from './body.js';
 import type { CallServices } from './call-services.js';
 import { Dialog } from './dialog.js';
-import { readRefer, sipfrag, type ReferTarget } from './refer.js';
+import { InDialogOffers } from './in-dialog-offers.js';
+import { handleRefer, type IncomingRefer } from './refer-handler.js';
+import { ReliableProvisionals } from './reliable-provisionals.js';
 import { optionTags } from './request-checks.js';
-import { readSessionExpires, SessionTimer } from './session-timer.js';
+import { CallSessionTimer } from './session-timer.js';
 import { Retransmitter } from './retransmitter.js';
 import { warning } from './warning.js';
+
+export type { IncomingRefer } from './refer-handler.js';
 
 /** Where a call is in its life. */
 export type CallState = 'calling' | 'ringing' | 'answered' | 'ended';
@@ -46,12 +50,6 @@ export interface CallEnd {
   status?: number;
   /** Which side ended it. */
   by: 'local' | 'remote' | 'system';
-}
-
-/** A REFER received in the call, with the means to report the transfer's progress. */
-export interface IncomingRefer extends ReferTarget {
-  /** Sends a NOTIFY with a sipfrag status; `final` statuses (>= 200) end the subscription. */
-  notify(status: number, reason: string): Promise<void>;
 }
 
 /** Events a call emits. */
@@ -106,11 +104,9 @@ export class SipCall extends EventEmitter<SipCallEvents> {
   private resolveEnded!: (e: CallEnd) => void;
   private readonly retransmit = new Retransmitter();
   private pendingAckSeq?: number;
-  private reinviteInFlight = false;
-  private readonly timer: SessionTimer;
-  private sessionIntervalS?: number;
-  private rseq = Math.floor(Math.random() * 1_000_000) + 1;
-  private pendingPrack?: { rseq: number; done: () => void };
+  private readonly offers: InDialogOffers;
+  private readonly timer: CallSessionTimer;
+  private readonly reliable: ReliableProvisionals;
 
   constructor(
     private readonly core: CallServices,
@@ -129,9 +125,22 @@ export class SipCall extends EventEmitter<SipCallEvents> {
     // Nobody is obliged to await `answered`; an unobserved rejection must not kill the process.
     this.answered.catch(() => undefined);
     this.ended = new Promise<CallEnd>((res) => (this.resolveEnded = res));
-    this.timer = new SessionTimer({
-      refresh: () => void this.refreshSession(),
-      expire: () => void this.hangup('session-expired'),
+    this.timer = new CallSessionTimer(
+      {
+        refresh: () => void this.offers.refresh(),
+        expire: () => void this.hangup('session-expired'),
+      },
+      core.sessionTimerUnitMs,
+    );
+    this.reliable = new ReliableProvisionals(core, getCSeq(invite).seq);
+    this.offers = new InDialogOffers(this, {
+      core,
+      timer: this.timer,
+      nextLocalMedia: () => this.nextLocalMedia(),
+      setMedia: (media) => this.setMedia(media),
+      setHold: (hold) => this.setHold(hold),
+      awaitingAck: () => this.pendingAckSeq !== undefined,
+      awaitAck: (seq, resend) => this.awaitAck(seq, resend),
     });
     if (direction === 'inbound') this.remoteSdp = sdpOf(invite);
   }
@@ -167,21 +176,27 @@ export class SipCall extends EventEmitter<SipCallEvents> {
     const tx = this.serverTx;
     if (!tx || this.state !== 'ringing' || tx.lastResponse?.status === 180) return;
     const reliable = optionTags(this.invite, 'Require').includes('100rel');
+    // RFC 3262 §3: one unacknowledged reliable provisional at a time.
+    if (reliable && this.reliable.awaiting) return;
+    const protocol = this.invite.source?.protocol ?? 'udp';
     const headers: Array<[string, string]> = [
-      ['Contact', this.core.contactFor(this.invite.source?.protocol ?? 'udp')],
+      ['Contact', this.core.contactFor(protocol)],
+      ...this.invite.headers
+        .getLines('Record-Route')
+        .map((v): [string, string] => ['Record-Route', v]),
       ...this.core.commonHeaders(),
     ];
-    if (reliable) headers.push(['Require', '100rel'], ['RSeq', String(++this.rseq)]);
+    const rseq = reliable ? this.reliable.next() : undefined;
+    if (rseq !== undefined) headers.push(['Require', '100rel'], ['RSeq', String(rseq)]);
     const res = createResponse(this.invite, 180, { toTag: this.localTag, headers });
     this.ensureEarlyDialog();
     this.core.respond(tx, res);
-    if (reliable && !this.core.isReliable(this.invite.source?.protocol ?? 'udp')) {
-      const rseq = this.rseq;
-      this.retransmit.start(`prack:${rseq}`, this.core.t1Ms, this.core.t2Ms, {
-        send: () => this.core.respond(tx, res),
-        giveUp: () => undefined,
-      });
-      this.pendingPrack = { rseq, done: () => this.retransmit.stop(`prack:${rseq}`) };
+    if (rseq !== undefined) {
+      const resend = this.core.isReliable(protocol) ? undefined : () => this.core.respond(tx, res);
+      // §3: no PRACK within 64*T1 → the UAS should reject the INVITE with a 5xx.
+      this.reliable.await(rseq, resend, () =>
+        this.reject(504, 'No PRACK for reliable provisional'),
+      );
     }
   }
 
@@ -206,9 +221,14 @@ export class SipCall extends EventEmitter<SipCallEvents> {
     this.localSdp = body;
     const headers: Array<[string, string]> = [
       ['Contact', this.core.contactFor(this.invite.source?.protocol ?? 'udp')],
-      ...this.invite.headers.getLines('Record-Route').map((v): [string, string] => ['Record-Route', v]),
+      ...this.invite.headers
+        .getLines('Record-Route')
+        .map((v): [string, string] => ['Record-Route', v]),
       ...this.core.commonHeaders(),
-      ...this.sessionTimerHeaders(),
+      ...this.timer.answerInitial(
+        this.invite,
+        optionTags(this.invite, 'Supported').includes('timer'),
+      ),
       ...(opts.headers ?? []),
     ];
     const res = createResponse(this.invite, 200, {
@@ -219,7 +239,7 @@ export class SipCall extends EventEmitter<SipCallEvents> {
     });
     const dialog = this.ensureEarlyDialog();
     dialog.state = 'confirmed';
-    this.pendingPrack?.done();
+    this.reliable.stop();
     this.core.respond(tx, res);
     this.awaitAck(getCSeq(this.invite).seq, () => this.core.respond(tx, res));
     this.markAnswered();
@@ -231,7 +251,7 @@ export class SipCall extends EventEmitter<SipCallEvents> {
     const tx = this.serverTx;
     if (!tx || this.state !== 'ringing') return;
     const warn: Array<[string, string]> = reason && status >= 400 ? [warning(reason)] : [];
-    this.pendingPrack?.done();
+    this.reliable.stop();
     this.core.respond(
       tx,
       createResponse(this.invite, status, {
@@ -272,9 +292,13 @@ export class SipCall extends EventEmitter<SipCallEvents> {
   /** Puts the peer on hold (a=sendonly) or takes it off (a=sendrecv) with a re-INVITE. */
   async hold(on: boolean): Promise<boolean> {
     if (!this.localMedia) return false;
+    const before = this.localMedia.direction;
     this.localMedia.direction = on ? 'sendonly' : 'sendrecv';
-    const res = await this.reinvite();
-    return res !== undefined && res.status >= 200 && res.status < 300;
+    const res = await this.offers.reinvite();
+    const ok = res !== undefined && res.status >= 200 && res.status < 300;
+    // A refused offer changes nothing (RFC 3264 §8): the next offer must describe the old state.
+    if (!ok && this.localMedia) this.localMedia.direction = before;
+    return ok;
   }
 
   /** Sends a REFER (blind or, with `replaces`, attended transfer). Resolves with its status. */
@@ -298,13 +322,16 @@ export class SipCall extends EventEmitter<SipCallEvents> {
       case 'BYE':
         this.core.respond(tx, createResponse(req, 200, { headers: this.core.commonHeaders() }));
         if (this.direction === 'inbound' && this.state === 'ringing' && this.serverTx) {
-          this.core.respond(this.serverTx, createResponse(this.invite, 487, { toTag: this.localTag }));
+          this.core.respond(
+            this.serverTx,
+            createResponse(this.invite, 487, { toTag: this.localTag }),
+          );
         }
         this.finish({ reason: 'remote-bye', by: 'remote' });
         return;
       case 'INVITE':
       case 'UPDATE':
-        this.handleOffer(req, tx);
+        this.offers.handle(req, tx);
         return;
       case 'PRACK':
         this.handlePrack(req, tx);
@@ -318,7 +345,7 @@ export class SipCall extends EventEmitter<SipCallEvents> {
         this.emit('notify', req);
         return;
       case 'REFER':
-        this.handleRefer(req, tx);
+        handleRefer(this, this.core, req, tx);
         return;
       case 'OPTIONS':
         this.core.respond(tx, createResponse(req, 200, { headers: this.core.commonHeaders() }));
@@ -336,9 +363,12 @@ export class SipCall extends EventEmitter<SipCallEvents> {
     this.pendingAckSeq = undefined;
     const sdp = sdpOf(ack);
     if (sdp !== undefined && this.localSdp !== undefined) {
-      this.remoteSdp = sdp;
       const media = readAnswer(this.localSdp, sdp);
-      if ('codec' in media) this.setMedia(media);
+      if (!('codec' in media)) return;
+      this.remoteSdp = sdp;
+      this.setMedia(media);
+      // Offer in our 2xx, answer in the ACK: phones hold this way too (an a=sendonly answer).
+      this.setHold(isHoldOffer(sdp));
     }
   }
 
@@ -362,11 +392,7 @@ export class SipCall extends EventEmitter<SipCallEvents> {
       const media = readAnswer(this.localSdp, sdp);
       if ('codec' in media) this.setMedia(media);
     }
-    const se = readSessionExpires(res);
-    if (se) {
-      this.sessionIntervalS = se.intervalS;
-      this.timer.start(se.intervalS, se.refresher === 'uac' ? 'local' : 'remote');
-    }
+    this.timer.answered(res, false);
     this.markAnswered();
   }
 
@@ -390,6 +416,7 @@ export class SipCall extends EventEmitter<SipCallEvents> {
     this.endInfo = end;
     this.timer.stop();
     this.retransmit.stopAll();
+    this.reliable.stop();
     if (this.dialog) this.core.removeDialog(this.dialog);
     this.core.callEnded(this);
     if (!wasAnswered) this.rejectAnswered(new Error(`call ended before answer: ${end.reason}`));
@@ -408,6 +435,12 @@ export class SipCall extends EventEmitter<SipCallEvents> {
   private setMedia(media: NegotiatedMedia): void {
     this.media = media;
     this.emit('media', media);
+  }
+
+  private setHold(hold: boolean): void {
+    if (hold === this.onHold) return;
+    this.onHold = hold;
+    this.emit(hold ? 'hold' : 'unhold');
   }
 
   private nextLocalMedia(): LocalMedia {
@@ -435,154 +468,15 @@ export class SipCall extends EventEmitter<SipCallEvents> {
     });
   }
 
-  private sessionTimerHeaders(): Array<[string, string]> {
-    const se = readSessionExpires(this.invite);
-    const peerSupports = optionTags(this.invite, 'Supported').includes('timer');
-    if (!se && !peerSupports) return [];
-    const interval = se?.intervalS ?? 1800;
-    const refresher = se?.refresher ?? (peerSupports ? 'uac' : 'uas');
-    this.sessionIntervalS = interval;
-    this.timer.start(interval, refresher === 'uas' ? 'local' : 'remote');
-    const out: Array<[string, string]> = [['Session-Expires', `${interval};refresher=${refresher}`]];
-    if (peerSupports) out.push(['Require', 'timer']);
-    return out;
-  }
-
-  private handleOffer(req: SipRequest, tx: ServerTransaction): void {
-    if (req.method === 'INVITE' && (this.reinviteInFlight || this.pendingAckSeq !== undefined)) {
-      this.core.respond(tx, createResponse(req, 491, { headers: [['Retry-After', '1']] }));
-      return;
-    }
-    this.dialog?.refreshTarget(req);
-    const offer = sdpOf(req);
-    let body: string | undefined;
-    if (offer !== undefined && this.localMedia) {
-      const result = answerOffer(offer, this.nextLocalMedia());
-      if (!result.ok) {
-        this.core.respond(
-          tx,
-          createResponse(req, 488, { headers: [warning(result.reason)] }),
-        );
-        return;
-      }
-      body = result.answer;
-      this.remoteSdp = offer;
-      this.localSdp = body;
-      this.setMedia(result.media);
-      const hold = isHoldOffer(offer);
-      if (hold !== this.onHold) {
-        this.onHold = hold;
-        this.emit(hold ? 'hold' : 'unhold');
-      }
-    } else if (req.method === 'INVITE' && this.localSdp) {
-      body = this.localSdp; // re-INVITE without offer: we offer, the ACK answers
-    }
-    const se = readSessionExpires(req);
-    const headers: Array<[string, string]> = [
-      ['Contact', this.core.contactFor(this.dialog?.flow.protocol ?? 'udp')],
-      ...this.core.commonHeaders(),
-    ];
-    if (se) {
-      const refresher = se.refresher ?? 'uac';
-      headers.push(['Session-Expires', `${se.intervalS};refresher=${refresher}`]);
-      this.sessionIntervalS = se.intervalS;
-      this.timer.start(se.intervalS, refresher === 'uac' ? 'remote' : 'local');
-    } else if (this.sessionIntervalS && this.timer.running) {
-      this.timer.start(this.sessionIntervalS, 'remote');
-    }
-    const res = createResponse(req, 200, {
-      headers,
-      ...(body !== undefined ? { body, contentType: 'application/sdp' } : {}),
-    });
-    this.core.respond(tx, res);
-    if (req.method === 'INVITE') this.awaitAck(getCSeq(req).seq, () => this.core.respond(tx, res));
-  }
-
   private handlePrack(req: SipRequest, tx: ServerTransaction): void {
-    const rack = (req.headers.get('RAck') ?? '').trim().split(/\s+/);
-    const rseq = Number(rack[0]);
-    if (this.pendingPrack && rseq === this.pendingPrack.rseq) {
-      this.pendingPrack.done();
-      this.pendingPrack = undefined;
-      this.core.respond(tx, createResponse(req, 200));
+    if (this.reliable.acknowledge(req)) {
+      this.core.respond(tx, createResponse(req, 200, { headers: this.core.commonHeaders() }));
     } else {
-      this.core.respond(tx, createResponse(req, 481, { reason: 'No matching reliable provisional' }));
+      this.core.respond(
+        tx,
+        createResponse(req, 481, { reason: 'No matching reliable provisional' }),
+      );
     }
-  }
-
-  private handleRefer(req: SipRequest, tx: ServerTransaction): void {
-    let target: ReferTarget;
-    try {
-      target = readRefer(req);
-    } catch (err) {
-      this.core.respond(tx, createResponse(req, 400, { reason: (err as Error).message }));
-      return;
-    }
-    if (this.listenerCount('refer') === 0) {
-      this.core.respond(tx, createResponse(req, 603, { reason: 'Transfer not available' }));
-      return;
-    }
-    this.core.respond(tx, createResponse(req, 202, { headers: this.core.commonHeaders() }));
-    const dialog = this.dialog;
-    const notify = async (status: number, reason: string): Promise<void> => {
-      if (!dialog || this.state === 'ended') return;
-      const final = status >= 200;
-      await this.core.sendInDialog(dialog, 'NOTIFY', {
-        headers: [
-          ['Event', 'refer'],
-          ['Subscription-State', final ? 'terminated;reason=noresource' : 'active;expires=60'],
-        ],
-        contentType: 'message/sipfrag;version=2.0',
-        body: sipfrag(status, reason),
-      });
-    };
-    // RFC 3515 §2.4.4: the first NOTIFY follows the 202 at once.
-    void notify(100, 'Trying');
-    this.emit('refer', { ...target, notify });
-  }
-
-  private async reinvite(): Promise<SipResponse | undefined> {
-    if (!this.dialog || this.state !== 'answered' || this.reinviteInFlight) return undefined;
-    this.reinviteInFlight = true;
-    const offer = createOffer(this.nextLocalMedia());
-    try {
-      const res = await this.core.sendInDialog(this.dialog, 'INVITE', {
-        body: offer,
-        contentType: 'application/sdp',
-        headers: this.sessionIntervalS
-          ? [['Session-Expires', `${this.sessionIntervalS};refresher=uac`]]
-          : [],
-      });
-      if (res.status >= 200 && res.status < 300) {
-        this.localSdp = offer;
-        const sdp = sdpOf(res);
-        if (sdp !== undefined) {
-          this.remoteSdp = sdp;
-          const media = readAnswer(offer, sdp);
-          if ('codec' in media) this.setMedia(media);
-        }
-      }
-      return res;
-    } finally {
-      this.reinviteInFlight = false;
-    }
-  }
-
-  /** Session refresh (RFC 4028 §10): UPDATE when the peer allows it, else re-INVITE. */
-  private async refreshSession(): Promise<void> {
-    if (!this.dialog || this.state !== 'answered' || !this.sessionIntervalS) return;
-    const peerAllows = this.invite.headers.getAll('Allow').map((m) => m.trim().toUpperCase());
-    const res =
-      peerAllows.includes('UPDATE') && this.direction === 'inbound'
-        ? await this.core.sendInDialog(this.dialog, 'UPDATE', {
-            headers: [['Session-Expires', `${this.sessionIntervalS};refresher=uac`]],
-          })
-        : await this.reinvite();
-    if (!res || res.status === 408 || res.status === 481) {
-      await this.hangup('session-refresh-failed');
-      return;
-    }
-    if (res.status < 300) this.timer.start(this.sessionIntervalS, 'local');
   }
 }
 

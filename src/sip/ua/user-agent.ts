@@ -26,7 +26,7 @@ import type { ServerTransaction, TransactionLayer } from '../transaction/index.j
 import type { TransportLayer } from '../transport/index.js';
 import { sdpOf } from './body.js';
 import type { CallServices, InDialogOptions } from './call-services.js';
-import { ALLOWED_METHODS, SUPPORTED_OPTIONS } from './constants.js';
+import { ALLOWED_METHODS, MIN_SESSION_EXPIRES_S, SUPPORTED_OPTIONS } from './constants.js';
 import { Dialog, dialogKey } from './dialog.js';
 import { placeCall, type OutboundCallOptions } from './outbound-call.js';
 import { checkRequest } from './request-checks.js';
@@ -65,6 +65,11 @@ export interface UserAgentOptions {
   logger?: SipLogger;
   /** Media for outbound calls placed without explicit media (the app allocates RTP ports). */
   defaultMedia?: (call: SipCall) => LocalMedia;
+  /**
+   * Milliseconds per second of an RFC 4028 session interval (default 1000). Headers still say
+   * seconds and the RFC's 90 s minimum still applies; only tests shrink the clock with this.
+   */
+  sessionTimerUnitMs?: number;
 }
 
 /** Events of the user agent. */
@@ -85,6 +90,7 @@ export interface UserAgentEvents {
 export class UserAgent extends EventEmitter<UserAgentEvents> implements CallServices {
   readonly t1Ms: number;
   readonly t2Ms: number;
+  readonly sessionTimerUnitMs: number;
   private readonly log: SipLogger;
   private readonly dialogs = new Map<string, SipCall>();
   private readonly liveCalls = new Set<SipCall>();
@@ -95,6 +101,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> implements CallServ
     this.log = options.logger ?? silentLogger;
     this.t1Ms = options.transactions.config.t1Ms;
     this.t2Ms = options.transactions.config.t2Ms;
+    this.sessionTimerUnitMs = options.sessionTimerUnitMs ?? 1000;
     const { transport, transactions } = options;
     transport.onMessage((msg) => transactions.receive(msg));
     transport.onDrop((reason, source, err) => this.handleDrop(reason, source, err));
@@ -186,6 +193,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> implements CallServ
 
   /** Sends a response on a transaction and reports it. */
   respond(tx: ServerTransaction, res: SipResponse): void {
+    withToTag(res);
     tx.respond(res);
     this.emit('response', res.status);
   }
@@ -219,7 +227,10 @@ export class UserAgent extends EventEmitter<UserAgentEvents> implements CallServ
   addVia(req: SipRequest, protocol: TransportProtocol): void {
     const ep = this.options.transport.endpoint(protocol) ?? this.options.transport.endpoints()[0];
     const sentBy = ep ? hostPort(ep.host, ep.port) : this.options.domain;
-    req.headers.prepend('Via', `SIP/2.0/${protocol.toUpperCase()} ${sentBy};branch=${generateBranch()};rport`);
+    req.headers.prepend(
+      'Via',
+      `SIP/2.0/${protocol.toUpperCase()} ${sentBy};branch=${generateBranch()};rport`,
+    );
   }
 
   // ---- inbound ------------------------------------------------------------------------------
@@ -323,8 +334,9 @@ export class UserAgent extends EventEmitter<UserAgentEvents> implements CallServ
       return;
     }
     const se = readSessionExpires(req);
-    if (se && se.intervalS < 90) {
-      this.respond(tx, createResponse(req, 422, { headers: [['Min-SE', '90']] }));
+    if (se && se.intervalS < MIN_SESSION_EXPIRES_S) {
+      const minSe: [string, string] = ['Min-SE', String(MIN_SESSION_EXPIRES_S)];
+      this.respond(tx, createResponse(req, 422, { headers: [minSe] }));
       return;
     }
     if (se && readMinSe(req) > se.intervalS) {
@@ -335,7 +347,8 @@ export class UserAgent extends EventEmitter<UserAgentEvents> implements CallServ
       // The dialog this INVITE would create must be buildable (Record-Route, Contact).
       Dialog.asUas(req, 'probe', 'early');
     } catch (err) {
-      const reason = err instanceof SipParseError ? err.reason : 'unreadable Contact or Record-Route';
+      const reason =
+        err instanceof SipParseError ? err.reason : 'unreadable Contact or Record-Route';
       this.respond(tx, createResponse(req, 400, { reason, headers: [warning(reason)] }));
       this.emit('malformed', 400);
       return;
@@ -384,6 +397,23 @@ export class UserAgent extends EventEmitter<UserAgentEvents> implements CallServ
   static topVia(req: SipRequest): string {
     return getVias(req)[0]?.host ?? '';
   }
+}
+
+/**
+ * RFC 3261 §8.2.6.2: every response but 100 carries a To tag. Responses built for requests
+ * outside a dialog (403, 422, 481, 503 …) have none yet; any fresh tag will do, since
+ * no dialog follows from them.
+ */
+function withToTag(res: SipResponse): void {
+  if (res.status === 100) return;
+  const to = res.headers.get('To');
+  if (to === undefined) return;
+  try {
+    if (getTo(res).params.has('tag')) return;
+  } catch {
+    return; // An unreadable To (a malformed request being answered) is echoed as it came.
+  }
+  res.headers.set('To', `${to};tag=${generateTag()}`);
 }
 
 /** Formats host:port with IPv6 brackets. */
