@@ -2,6 +2,9 @@
  * SIP over UDP (RFC 3261 §18): one message per datagram, IPv4.
  */
 import { createSocket, type Socket } from 'node:dgram';
+
+/** Receive buffer asked for on the SIP UDP socket. */
+const UDP_RECV_BUFFER_BYTES = 4 * 1024 * 1024;
 import type { TransportEndpoint } from '../message/index.js';
 import { isBlank, type HandlerSettings, type ListenOptions, type TransportSink } from './types.js';
 
@@ -30,6 +33,13 @@ export class UdpTransport {
       socket.close();
       throw err;
     });
+    try {
+      // Bursts of hundreds of calls per second overflow the default ~200 KiB receive buffer and
+      // turn into retransmissions; Linux clamps this to net.core.rmem_max.
+      socket.setRecvBufferSize(UDP_RECV_BUFFER_BYTES);
+    } catch {
+      // Not fatal: the kernel's default buffer still works, only with earlier drops.
+    }
     const address = socket.address();
     this.bound = { protocol: 'udp', host: address.address, port: address.port };
     socket.on('message', (data, rinfo) => this.receive(data, rinfo.address, rinfo.port));
