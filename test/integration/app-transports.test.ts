@@ -3,14 +3,14 @@
  * from configuration (certificate and key read from PEM files), and a second SIP stack reaches
  * the test extension over each of UDP, TCP, TLS, WS and WSS.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSwitchboard, type Switchboard } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/observability/index.js';
+import { makeSelfSignedCert, type TestCertificate } from '../fixtures/self-signed-cert.js';
 import {
   TransactionLayer,
   TransportLayer,
@@ -19,38 +19,19 @@ import {
 } from '../../src/sip/index.js';
 
 let dir = '';
+let tlsCert: TestCertificate;
 let sb: Switchboard;
 let client: TransportLayer;
 let ua: UserAgent;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sb-app-tls-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      '/CN=localhost',
-      '-days',
-      '1',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
+  tlsCert = makeSelfSignedCert();
   const config = loadConfig({
     env: {
       SWITCHBOARD_SIP_TRANSPORTS: 'udp,tcp,tls,ws,wss',
-      SWITCHBOARD_SIP_TLS_CERT: join(dir, 'cert.pem'),
-      SWITCHBOARD_SIP_TLS_KEY: join(dir, 'key.pem'),
+      SWITCHBOARD_SIP_TLS_CERT: tlsCert.certPath,
+      SWITCHBOARD_SIP_TLS_KEY: tlsCert.keyPath,
     },
     overrides: {
       sip: { host: '127.0.0.1', port: 0, tlsPort: 0, wsPort: 0, wssPort: 0, domain: '127.0.0.1' },
@@ -63,7 +44,7 @@ beforeAll(async () => {
   // The caller trusts the test certificate; its own UDP socket is needed to send over UDP.
   client = new TransportLayer({
     udp: { host: '127.0.0.1', port: 0 },
-    tlsClient: { ca: readFileSync(join(dir, 'cert.pem')) },
+    tlsClient: { ca: tlsCert.cert },
   });
   ua = new UserAgent({
     transport: client,
@@ -77,6 +58,7 @@ afterAll(async () => {
   await client?.stop();
   await sb?.stop();
   rmSync(dir, { recursive: true, force: true });
+  tlsCert?.remove();
 });
 
 describe('switchboard listening on every transport', () => {

@@ -137,15 +137,13 @@ export function canonicalHeaderName(name: string): string {
 }
 
 /**
- * Splits a header value on top-level commas, ignoring commas inside quoted strings and angle
- * brackets. Empty elements are dropped.
+ * Index of the next comma at or after `from` that separates list elements — one outside
+ * quoted strings and angle brackets — or -1 when there is none.
  */
-export function splitHeaderList(value: string): string[] {
-  const out: string[] = [];
+export function nextListComma(value: string, from = 0): number {
   let depthAngle = 0;
   let inQuote = false;
-  let start = 0;
-  for (let i = 0; i < value.length; i++) {
+  for (let i = from; i < value.length; i++) {
     const ch = value[i];
     if (inQuote) {
       if (ch === '\\') i++;
@@ -153,15 +151,25 @@ export function splitHeaderList(value: string): string[] {
     } else if (ch === '"') inQuote = true;
     else if (ch === '<') depthAngle++;
     else if (ch === '>') depthAngle = Math.max(0, depthAngle - 1);
-    else if (ch === ',' && depthAngle === 0) {
-      const part = value.slice(start, i).trim();
-      if (part) out.push(part);
-      start = i + 1;
-    }
+    else if (ch === ',' && depthAngle === 0) return i;
   }
-  const last = value.slice(start).trim();
-  if (last) out.push(last);
-  return out;
+  return -1;
+}
+
+/**
+ * Splits a header value on top-level commas, ignoring commas inside quoted strings and angle
+ * brackets. Empty elements are dropped.
+ */
+export function splitHeaderList(value: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (;;) {
+    const comma = nextListComma(value, start);
+    const part = value.slice(start, comma < 0 ? undefined : comma).trim();
+    if (part) out.push(part);
+    if (comma < 0) return out;
+    start = comma + 1;
+  }
 }
 
 /**

@@ -1,51 +1,30 @@
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { WebSocket } from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getVias, SipHeaders } from '../message/index.js';
 import type { SipMessage, SipRequest, SipResponse } from '../message/index.js';
+import {
+  makeSelfSignedCert,
+  type TestCertificate,
+} from '../../../test/fixtures/self-signed-cert.js';
 import { TransportLayer } from './transport-layer.js';
 import type { TransportOptions } from './types.js';
 
 const LOCAL = { host: '127.0.0.1', port: 0 };
-let dir = '';
 let cert = '';
 let key = '';
 
+let made: TestCertificate | undefined;
+
 beforeAll(() => {
-  // A throw-away self-signed certificate valid for localhost and 127.0.0.1.
-  dir = mkdtempSync(join(tmpdir(), 'sip-tls-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      '/CN=localhost',
-      '-days',
-      '1',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
-  key = readFileSync(join(dir, 'key.pem'), 'utf8');
+  made = makeSelfSignedCert();
+  cert = made.cert;
+  key = made.key;
 });
 
 afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
+  made?.remove();
 });
 
 const cleanups: Array<() => Promise<void> | void> = [];

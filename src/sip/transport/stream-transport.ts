@@ -9,6 +9,7 @@ import {
   connect as tlsConnect,
   type ConnectionOptions,
 } from 'node:tls';
+import { listenOn } from './listen.js';
 import type { TransportEndpoint } from '../message/index.js';
 import { StreamFramer } from './stream-framer.js';
 import {
@@ -87,19 +88,8 @@ export class StreamTransport {
     }
     // Raw sockets are tracked from the first byte so stop() can end TLS handshakes in flight.
     server.on('connection', (socket: Socket) => this.track(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    server.on('error', (err) => this.sink.error(err, `${this.protocol} server`));
+    this.bound = await listenOn(server, options, this.protocol, this.sink);
     this.server = server;
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : options.port;
-    const host = typeof address === 'object' && address ? address.address : options.host;
-    this.bound = { protocol: this.protocol, host, port };
     return this.bound;
   }
 

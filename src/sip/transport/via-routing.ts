@@ -3,7 +3,7 @@
  * (RFC 3261 §18.2.1, RFC 3581 §4) and choosing where a response goes when the connection the
  * request came on is gone, or for UDP (RFC 3261 §18.2.2, RFC 3581 §4).
  */
-import { formatVia, getVias, parseVia, SipHeaders } from '../message/index.js';
+import { formatVia, getVias, nextListComma, parseVia, SipHeaders } from '../message/index.js';
 import type { SipRequest, SipResponse, TransportEndpoint } from '../message/index.js';
 import { defaultPort } from './resolve.js';
 
@@ -12,19 +12,8 @@ import { defaultPort } from './resolve.js';
  * quoted strings and angle brackets; `value.length` when there is only one element.
  */
 export function firstElementEnd(value: string): number {
-  let inQuote = false;
-  let depthAngle = 0;
-  for (let i = 0; i < value.length; i++) {
-    const ch = value[i];
-    if (inQuote) {
-      if (ch === '\\') i++;
-      else if (ch === '"') inQuote = false;
-    } else if (ch === '"') inQuote = true;
-    else if (ch === '<') depthAngle++;
-    else if (ch === '>') depthAngle = Math.max(0, depthAngle - 1);
-    else if (ch === ',' && depthAngle === 0) return i;
-  }
-  return value.length;
+  const comma = nextListComma(value);
+  return comma < 0 ? value.length : comma;
 }
 
 /**

@@ -5,6 +5,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { listenOn } from './listen.js';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
@@ -113,20 +114,9 @@ export class WsTransport {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.upgrade(wss, req, socket, head),
     );
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    server.on('error', (err) => this.sink.error(err, `${this.protocol} server`));
+    this.bound = await listenOn(server, options, this.protocol, this.sink);
     this.server = server;
     this.wss = wss;
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : options.port;
-    const host = typeof address === 'object' && address ? address.address : options.host;
-    this.bound = { protocol: this.protocol, host, port };
     return this.bound;
   }
 
