@@ -82,27 +82,36 @@ describe('answered outbound call', () => {
     expect(call.media?.remotePort).toBe(41_000);
   });
 
-  it('follows the Record-Route set in reverse and targets the Contact', async () => {
-    const call = await server.ua.call(target());
-    const invite = await peer.next(isRequest('INVITE'), 'INVITE');
-    peer.send(
-      reply(
-        invite,
-        200,
-        [
-          ['Record-Route', '<sip:p2.example;lr>'],
-          ['Record-Route', '<sip:p1.example;lr>'],
-        ],
-        rawOffer(),
-      ),
-    );
-    await within(call.answered, 'answered');
-    void call.info('application/dtmf-relay', 'Signal=1\r\n');
-    const info = await peer.next(isRequest('INFO'), 'INFO');
-    expect(info.uri).toBe(`sip:bob@127.0.0.1:${peer.port}`);
-    expect(info.headers.getAll('Route')).toEqual(['<sip:p1.example;lr>', '<sip:p2.example;lr>']);
-    expect(info.headers.get('Content-Type')).toBe('application/dtmf-relay');
-    peer.send(createResponse(info, 200));
+  it('follows the Record-Route set in reverse: Contact on the request line, first route as next hop', async () => {
+    // A second raw socket plays the proxy nearest to us; requests must reach it, not the callee.
+    const proxy = await RawUdpPeer.open(server.port('udp'));
+    try {
+      const call = await server.ua.call(target());
+      const invite = await peer.next(isRequest('INVITE'), 'INVITE');
+      const near = `<sip:127.0.0.1:${proxy.port};lr>`;
+      peer.send(
+        reply(
+          invite,
+          200,
+          [
+            ['Record-Route', '<sip:p2.example;lr>'],
+            ['Record-Route', near],
+          ],
+          rawOffer(),
+        ),
+      );
+      await within(call.answered, 'answered');
+      await proxy.next(isRequest('ACK'), 'ACK at the proxy');
+      void call.info('application/dtmf-relay', 'Signal=1\r\n');
+      const info = await proxy.next(isRequest('INFO'), 'INFO at the proxy');
+      expect(info.uri).toBe(`sip:bob@127.0.0.1:${peer.port}`);
+      expect(info.headers.getAll('Route')).toEqual([near, '<sip:p2.example;lr>']);
+      expect(info.headers.get('Content-Type')).toBe('application/dtmf-relay');
+      proxy.send(createResponse(info, 200));
+      expect(peer.received.filter(isRequest('INFO'))).toEqual([]);
+    } finally {
+      proxy.close();
+    }
   });
 });
 

@@ -14,6 +14,7 @@ import {
   getFrom,
   getTo,
   getVias,
+  parseUri,
   SipParseError,
   type SipRequest,
   type SipResponse,
@@ -146,7 +147,32 @@ export class UserAgent extends EventEmitter<UserAgentEvents> implements CallServ
     ];
     const req = dialog.request(method, { ...opts, headers });
     this.addVia(req, dialog.flow.protocol);
-    return this.sendRequest(req, dialog.flow);
+    return this.nextHop(dialog).then((dest) => this.sendRequest(req, dest));
+  }
+
+  /**
+   * Where an in-dialog request goes (RFC 3261 §12.2.1.1): the first hop of the route set when
+   * there is one. Without a route set it reuses the flow the dialog was set up over, not the
+   * Contact: phones behind NAT advertise addresses nobody can reach, and the flow keeps a TCP
+   * or WebSocket connection in use.
+   */
+  private async nextHop(dialog: Dialog): Promise<TransportEndpoint> {
+    if (dialog.routeSet.length === 0) return dialog.flow;
+    try {
+      const uri = parseUri(dialog.nextHopUri());
+      if (!uri.params.has('transport') && uri.scheme === 'sip') {
+        uri.params.set('transport', dialog.flow.protocol);
+      }
+      const dest = await this.options.transport.resolve(uri);
+      const sameAsFlow =
+        dest.protocol === dialog.flow.protocol &&
+        dest.host === dialog.flow.host &&
+        dest.port === dialog.flow.port;
+      return sameAsFlow ? dialog.flow : dest;
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'route set next hop unresolvable; using flow');
+      return dialog.flow;
+    }
   }
 
   /** Sends a request in a client transaction; timeouts and errors become 408/503. */
@@ -167,9 +193,11 @@ export class UserAgent extends EventEmitter<UserAgentEvents> implements CallServ
   /** Sends an ACK for a 2xx directly through the transport. */
   sendAck(dialog: Dialog, ack: SipRequest): void {
     if (!ack.headers.has('Via')) this.addVia(ack, dialog.flow.protocol);
-    this.options.transport.send(ack, dialog.flow).catch((err: Error) => {
-      this.log.warn({ err: err.message }, 'ACK send failed');
-    });
+    void this.nextHop(dialog)
+      .then((dest) => this.options.transport.send(ack, dest))
+      .catch((err: Error) => {
+        this.log.warn({ err: err.message }, 'ACK send failed');
+      });
   }
 
   /** Our Contact for a flow over `protocol`. */
