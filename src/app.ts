@@ -33,6 +33,8 @@ export interface Switchboard {
   metrics: Metrics;
   /** The bound SIP endpoints (real ports when 0 was configured). */
   sipEndpoints(): TransportEndpoint[];
+  /** Open SIP connections (TCP, TLS, WebSocket). */
+  sipConnections(): number;
   /** The bound HTTP port. */
   httpPort: number;
   /** Graceful stop: refuse new calls, end live ones, finish transactions, close sockets. */
@@ -146,6 +148,7 @@ export async function startSwitchboard(
     logger,
     metrics,
     sipEndpoints: () => transport.endpoints(),
+    sipConnections: () => transport.stats().connections,
     httpPort,
     stop: async () => {
       if (stopping) return;
