@@ -19,7 +19,13 @@ async function main(): Promise<void> {
   const sb = await startSwitchboard(config);
   const lines = [
     'Switchboard is running',
-    ...sb.sipEndpoints().map((e) => `  SIP  ${e.protocol.padEnd(4)} ${e.host}:${e.port}`),
+    ...sb
+      .sipEndpoints()
+      .map(
+        (e) =>
+          `  SIP  ${e.protocol.padEnd(4)} ${config.sip.host}:${e.port}` +
+          (e.host !== config.sip.host ? ` (advertised as ${e.host})` : ''),
+      ),
     `  HTTP      http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${sb.httpPort}/health`,
     `  RTP       ports ${config.rtp.portMin}-${config.rtp.portMax}`,
     `  Data      ${config.dataDir}`,
