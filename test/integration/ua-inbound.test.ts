@@ -181,6 +181,29 @@ describe('inbound INVITE', () => {
     await peer.next(isResponse(487, 'INVITE'), '487 to INVITE');
     expect((await call.ended).reason).toBe('remote-bye');
   });
+
+  it('answers a second INVITE in the early dialog with 500 and Retry-After (RFC 3261 §14.2)', async () => {
+    const callId = `early-reinvite-${++seq}`;
+    const arrival = nextCall(server.ua);
+    peer.send(rawRequest({ method: 'INVITE', peer, callId, fromTag: 'er', cseq: 1 }));
+    const call = await arrival;
+    call.ring();
+    const ringing = await peer.next(isResponse(180), '180');
+    peer.send(
+      rawRequest({
+        method: 'INVITE',
+        peer,
+        callId,
+        fromTag: 'er',
+        toTag: toTagOf(ringing),
+        cseq: 2,
+      }),
+    );
+    const refused = await peer.next(isResponse(500, 'INVITE'), '500 to the second INVITE');
+    expect(refused.headers.get('Retry-After')).toMatch(/^\d$/);
+    expect(call.state).toBe('ringing');
+    await call.hangup();
+  });
 });
 
 describe('requests inside an inbound call', () => {

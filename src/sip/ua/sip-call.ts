@@ -330,6 +330,15 @@ export class SipCall extends EventEmitter<SipCallEvents> {
         this.finish({ reason: 'remote-bye', by: 'remote' });
         return;
       case 'INVITE':
+        if (this.direction === 'inbound' && this.state === 'ringing') {
+          // §14.2: a second INVITE before our final response to the first gets 500 with a
+          // random Retry-After (an early dialog is refreshed with UPDATE, not re-INVITE).
+          const retry = String(Math.floor(Math.random() * 10));
+          this.core.respond(tx, createResponse(req, 500, { headers: [['Retry-After', retry]] }));
+          return;
+        }
+        this.offers.handle(req, tx);
+        return;
       case 'UPDATE':
         this.offers.handle(req, tx);
         return;
