@@ -4,7 +4,7 @@
  * CANCEL, early BYE, and the core's answers to stray in-dialog requests (481, 500).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { getCSeq, type SipResponse } from '../../src/sip/message/index.js';
+import { createResponse, getCSeq, type SipResponse } from '../../src/sip/message/index.js';
 import type { SipCall } from '../../src/sip/ua/index.js';
 import {
   isRequest,
@@ -116,6 +116,61 @@ describe('inbound INVITE', () => {
     expect(bye.headers.get('Call-ID')).toBe(a.callId);
     expect(peer.count(isResponse(200, 'INVITE'))).toBeGreaterThan(3);
     expect(server.ua.calls()).toHaveLength(0);
+  });
+
+  it('a hangup right after answering waits for the ACK before its BYE (RFC 3261 §15)', async () => {
+    const a = await answeredCall();
+    const hangup = a.call.hangup();
+    // The 200 keeps being retransmitted and no BYE overtakes it while the ACK is missing.
+    await expect
+      .poll(() => peer.count(isResponse(200, 'INVITE')), { timeout: 5000 })
+      .toBeGreaterThan(2);
+    expect(peer.count(isRequest('BYE'))).toBe(0);
+    expect(a.call.state).toBe('answered');
+    ack(a);
+    const bye = await peer.next(isRequest('BYE'), 'BYE after the ACK');
+    expect(bye.headers.get('Call-ID')).toBe(a.callId);
+    peer.send(createResponse(bye, 200));
+    await within(hangup, 'hangup');
+    expect((await a.call.ended).reason).toBe('local-bye');
+  });
+
+  it('answers a PRACK that crossed the 2xx with 200, not 481 (RFC 3262 §3)', async () => {
+    const callId = `prack-cross-${++seq}`;
+    const arrival = nextCall(server.ua);
+    peer.send(
+      rawRequest({
+        method: 'INVITE',
+        peer,
+        callId,
+        fromTag: 'pc',
+        cseq: 1,
+        headers: ['Require: 100rel', 'Supported: 100rel'],
+        body: rawOffer(),
+      }),
+    );
+    const call = await arrival;
+    call.ring();
+    const ringing = await peer.next(isResponse(180), 'reliable 180');
+    const rseq = ringing.headers.get('RSeq');
+    call.answer({ media: media() });
+    const ok = await peer.next(isResponse(200, 'INVITE'), '200');
+    peer.send(
+      rawRequest({
+        method: 'PRACK',
+        peer,
+        callId,
+        fromTag: 'pc',
+        toTag: toTagOf(ok),
+        cseq: 2,
+        headers: [`RAck: ${rseq} 1 INVITE`],
+      }),
+    );
+    await peer.next(isResponse(200, 'PRACK'), '200 to the late PRACK');
+    peer.send(
+      rawRequest({ method: 'ACK', peer, callId, fromTag: 'pc', toTag: toTagOf(ok), cseq: 1 }),
+    );
+    await call.hangup();
   });
 
   it('answers the ACK late offer: 200 carries an offer, the ACK the answer', async () => {

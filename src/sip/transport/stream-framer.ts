@@ -33,18 +33,31 @@ export interface StreamFramerOptions {
 
 const CR = 0x0d;
 const LF = 0x0a;
+const SP = 0x20;
+const HTAB = 0x09;
+const COLON = 0x3a;
 const HEADER_END = Buffer.from('\r\n\r\n', 'latin1');
 
 /**
- * Matches a Content-Length header line, full or compact form. SIP allows whitespace before the
- * colon (HCOLON), and header names are case-insensitive (RFC 3261 §7.3.1).
+ * Smallest backing store allocated once bytes have to be held across chunks, so byte-by-byte
+ * input does not reallocate for every few bytes.
  */
-const CONTENT_LENGTH_LINE = /^(?:content-length|l)[ \t]*:[ \t]*(.*?)[ \t]*$/i;
+const MIN_STORAGE_BYTES = 1024;
 
 /** Incremental framer for one stream connection. Not reusable after an error. */
 export class StreamFramer {
   private readonly maxMessageBytes: number;
+  /**
+   * The bytes held back, as a view. It is either the caller's chunk itself (nothing was held
+   * when it arrived, the common case: no copy at all) or a window into `storage`.
+   */
   private buffer: Buffer = Buffer.alloc(0);
+  /**
+   * Growable backing store the framer owns. Appending copies only the new chunk and the
+   * capacity doubles when full, so input trickling in byte by byte costs amortised O(1) per
+   * byte instead of re-copying everything held on every chunk (which was O(n²)).
+   */
+  private storage: Buffer | undefined;
   /** Where to resume the search for CRLFCRLF, so byte-by-byte input is not rescanned. */
   private searchFrom = 0;
   /** Set once the header section is found: total size of the current message. */
@@ -72,7 +85,7 @@ export class StreamFramer {
    */
   push(chunk: Buffer): FramerEvent[] {
     if (this.dead) return [];
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    this.append(chunk);
     const events: FramerEvent[] = [];
     for (;;) {
       const event = this.next();
@@ -81,6 +94,37 @@ export class StreamFramer {
       if (event.type === 'error') break;
     }
     return events;
+  }
+
+  /** Adds a chunk behind the bytes held, copying as little as possible. */
+  private append(chunk: Buffer): void {
+    const held = this.buffer.length;
+    if (held === 0) {
+      // Borrow the chunk: emitted messages are copies, so no view into it escapes.
+      this.buffer = chunk;
+      return;
+    }
+    if (chunk.length === 0) return;
+    const needed = held + chunk.length;
+    const storage = this.storage;
+    if (storage && this.buffer.buffer === storage.buffer && needed <= storage.length) {
+      const viewStart = this.buffer.byteOffset - storage.byteOffset;
+      let start = viewStart;
+      if (viewStart + needed > storage.length) {
+        // Room overall but not behind the view: slide the held bytes to the front.
+        storage.copyWithin(0, viewStart, viewStart + held);
+        start = 0;
+      }
+      chunk.copy(storage, start + held);
+      this.buffer = storage.subarray(start, start + needed);
+      return;
+    }
+    // Not pooled, so no other Buffer ever shares this memory (the ownership test above).
+    const next = Buffer.allocUnsafeSlow(Math.max(needed * 2, MIN_STORAGE_BYTES));
+    this.buffer.copy(next, 0);
+    chunk.copy(next, held);
+    this.storage = next;
+    this.buffer = next.subarray(0, needed);
   }
 
   /** Extracts the next event from the buffer, or undefined when more bytes are needed. */
@@ -104,6 +148,8 @@ export class StreamFramer {
     this.buffer = this.buffer.subarray(this.expectedLength);
     this.expectedLength = undefined;
     this.searchFrom = 0;
+    // An idle connection should not pin a message-sized store; the next bytes are borrowed.
+    if (this.buffer.length === 0) this.release();
     return { type: 'message', data };
   }
 
@@ -152,8 +198,14 @@ export class StreamFramer {
   private fail(reason: FramingErrorReason): FramerEvent {
     this.dead = true;
     const raw = Buffer.from(this.buffer);
-    this.buffer = Buffer.alloc(0);
+    this.release();
     return { type: 'error', reason, raw };
+  }
+
+  /** Drops the held bytes and the backing store. */
+  private release(): void {
+    this.buffer = Buffer.alloc(0);
+    this.storage = undefined;
   }
 }
 
@@ -166,15 +218,39 @@ export function readContentLength(headerSection: string): number | FramingErrorR
   const lines = headerSection.split('\r\n');
   let found: number | undefined;
   // Line 0 is the start line; folded continuation lines start with whitespace and cannot
-  // begin a Content-Length header, so the anchored regex skips them.
+  // begin a Content-Length header, so the name check skips them.
   for (let i = 1; i < lines.length; i++) {
-    const match = CONTENT_LENGTH_LINE.exec(lines[i] ?? '');
-    if (!match) continue;
-    const text = match[1] ?? '';
+    const text = contentLengthValue(lines[i] ?? '');
+    if (text === undefined) continue;
     if (!/^\d{1,10}$/.test(text)) return 'bad-content-length';
     const value = Number(text);
     if (found !== undefined && found !== value) return 'bad-content-length';
     found = value;
   }
   return found ?? 'missing-content-length';
+}
+
+/**
+ * The value of a Content-Length header line (full or compact form, any case, blanks allowed
+ * before the colon per HCOLON, RFC 3261 §7.3.1) with surrounding SP/HTAB removed, or undefined
+ * when the line is another header. A hand-written scan rather than a regex: the lazy-capture
+ * pattern used before backtracked quadratically on a value padded with thousands of blanks,
+ * blocking the event loop for seconds on one crafted line. This is linear in the line length.
+ */
+export function contentLengthValue(line: string): string | undefined {
+  let i: number;
+  if (line.length >= 14 && line.slice(0, 14).toLowerCase() === 'content-length') i = 14;
+  else if (line.charCodeAt(0) === 0x6c /* l */ || line.charCodeAt(0) === 0x4c /* L */) i = 1;
+  else return undefined;
+  while (isBlankCode(line.charCodeAt(i))) i++;
+  if (line.charCodeAt(i) !== COLON) return undefined;
+  let start = i + 1;
+  let end = line.length;
+  while (start < end && isBlankCode(line.charCodeAt(start))) start++;
+  while (end > start && isBlankCode(line.charCodeAt(end - 1))) end--;
+  return line.slice(start, end);
+}
+
+function isBlankCode(code: number): boolean {
+  return code === SP || code === HTAB;
 }

@@ -19,6 +19,7 @@ import { DigestClient } from '../auth/index.js';
 import type { Binding } from '../registrar/index.js';
 import type { LocalMedia } from '../sdp/index.js';
 import { Dialog } from './dialog.js';
+import { background } from './guard.js';
 import { optionTags } from './request-checks.js';
 import { SipCall } from './sip-call.js';
 import type { UserAgent } from './user-agent.js';
@@ -119,7 +120,7 @@ export async function placeCall(
   send(ua, call, invite, route.dest, auth);
   if (opts.timeoutMs) {
     const timer = setTimeout(() => {
-      if (call.state !== 'answered') void call.hangup();
+      if (call.state !== 'answered') background(call.hangup());
     }, opts.timeoutMs);
     void call.ended.then(() => clearTimeout(timer));
   }
@@ -200,7 +201,7 @@ function answered(
   ua.sendAck(dialog, dialog.request('ACK', { seq: getCSeq(req).seq, headers: credentials }));
   if (call.cancelRequested || call.state === 'ended') {
     // The 2xx crossed our CANCEL: the call exists now, so it must be ended with a BYE.
-    void ua.sendInDialog(dialog, 'BYE');
+    background(ua.sendInDialog(dialog, 'BYE'));
     call.outboundFailed(487, 'cancelled');
     return;
   }

@@ -80,6 +80,15 @@ export class ReliableProvisionals {
     return this.pending !== undefined;
   }
 
+  /**
+   * The 2xx went out: stop resending, but keep the unacknowledged RSeq so that a PRACK which
+   * crossed the 2xx still gets its 200 (RFC 3262 §3 allows 481 only for a PRACK that matches
+   * nothing; a UAC may end the dialog on a 481).
+   */
+  stopResending(): void {
+    this.retransmit.stopAll();
+  }
+
   /** Stops waiting (final response sent, call ended). */
   stop(): void {
     this.pending = undefined;

@@ -3,6 +3,7 @@
  * (RFC 3261 §13.3.1.4) and reliable provisionals until PRACK (RFC 3262 §3). Both double from
  * T1 up to T2 and give up after 64*T1.
  */
+import { guarded } from './guard.js';
 
 /** What to do on each tick and when giving up. */
 export interface RetransmitActions {
@@ -19,7 +20,7 @@ export class Retransmitter {
     this.stop(name);
     let interval = t1Ms;
     const tick = (): void => {
-      actions.send();
+      guarded(actions.send);
       interval = Math.min(interval * 2, t2Ms);
       const loop = this.loops.get(name);
       if (loop) loop.timer = setTimeout(tick, interval);
@@ -27,7 +28,7 @@ export class Retransmitter {
     const timer = setTimeout(tick, interval);
     const deadline = setTimeout(() => {
       this.stop(name);
-      actions.giveUp();
+      guarded(actions.giveUp);
     }, 64 * t1Ms);
     this.loops.set(name, { timer, deadline });
   }

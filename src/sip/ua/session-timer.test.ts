@@ -143,6 +143,15 @@ describe('CallSessionTimer', () => {
     ]);
   });
 
+  it('refresher=uac from a UAC without timer support is overruled: we refresh (RFC 4028 §9)', () => {
+    const { timer, refresh, expire } = make();
+    const invite = withHeaders([['Session-Expires', '90;refresher=uac']]);
+    expect(timer.answerInitial(invite, false)).toEqual([['Session-Expires', '90;refresher=uas']]);
+    vi.advanceTimersByTime(45_000);
+    expect(refresh).toHaveBeenCalledOnce();
+    expect(expire).not.toHaveBeenCalled();
+  });
+
   it('a refresh request without Session-Expires keeps the interval with us refreshing', () => {
     const { timer, refresh } = make();
     timer.answerInitial(withHeaders([['Session-Expires', '90;refresher=uac']]), true);

@@ -4,6 +4,7 @@
  */
 import type { SipMessage } from '../message/index.js';
 import { DEFAULT_SESSION_EXPIRES_S, MIN_SESSION_EXPIRES_S } from './constants.js';
+import { guarded } from './guard.js';
 
 /** Parsed Session-Expires header. */
 export interface SessionExpires {
@@ -64,8 +65,7 @@ export class SessionTimer {
         : (intervalS - Math.min(32, intervalS / 3)) * this.unitMs;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (refresher === 'local') this.actions.refresh();
-      else this.actions.expire();
+      guarded(() => (refresher === 'local' ? this.actions.refresh() : this.actions.expire()));
     }, ms);
     this.timer.unref?.();
   }
@@ -102,14 +102,16 @@ export class CallSessionTimer {
 
   /**
    * Answers the initial INVITE (§9): the interval it asks for (or our default when it only
-   * says Supported: timer), the refresher it names (or the UAC when it supports timers, else
-   * us). Returns the headers for the 2xx and starts the timer.
+   * says Supported: timer), the refresher it names when the UAC supports timers (the UAC by
+   * default), else us. Returns the headers for the 2xx and starts the timer.
    */
   answerInitial(invite: SipMessage, peerSupports: boolean): Array<[string, string]> {
     const se = readSessionExpires(invite);
     if (!se && !peerSupports) return [];
     const interval = se?.intervalS ?? DEFAULT_SESSION_EXPIRES_S;
-    const refresher = se?.refresher ?? (peerSupports ? 'uac' : 'uas');
+    // §9: a UAC that does not support timers cannot refresh, whatever its header says (a
+    // proxy may have inserted Session-Expires on its behalf).
+    const refresher = peerSupports ? (se?.refresher ?? 'uac') : 'uas';
     this.begin(interval, refresher === 'uas' ? 'local' : 'remote');
     const out: Array<[string, string]> = [
       ['Session-Expires', `${interval};refresher=${refresher}`],

@@ -36,6 +36,7 @@ import { optionTags } from './request-checks.js';
 import { CallSessionTimer } from './session-timer.js';
 import { Retransmitter } from './retransmitter.js';
 import { warning } from './warning.js';
+import { background } from './guard.js';
 
 export type { IncomingRefer } from './refer-handler.js';
 
@@ -104,6 +105,8 @@ export class SipCall extends EventEmitter<SipCallEvents> {
   private resolveEnded!: (e: CallEnd) => void;
   private readonly retransmit = new Retransmitter();
   private pendingAckSeq?: number;
+  private readonly ackWaiters: Array<() => void> = [];
+  private byeSent?: Promise<void>;
   private readonly offers: InDialogOffers;
   private readonly timer: CallSessionTimer;
   private readonly reliable: ReliableProvisionals;
@@ -127,8 +130,8 @@ export class SipCall extends EventEmitter<SipCallEvents> {
     this.ended = new Promise<CallEnd>((res) => (this.resolveEnded = res));
     this.timer = new CallSessionTimer(
       {
-        refresh: () => void this.offers.refresh(),
-        expire: () => void this.hangup('session-expired'),
+        refresh: () => background(this.offers.refresh()),
+        expire: () => background(this.hangup('session-expired')),
       },
       core.sessionTimerUnitMs,
     );
@@ -239,7 +242,7 @@ export class SipCall extends EventEmitter<SipCallEvents> {
     });
     const dialog = this.ensureEarlyDialog();
     dialog.state = 'confirmed';
-    this.reliable.stop();
+    this.reliable.stopResending();
     this.core.respond(tx, res);
     this.awaitAck(getCSeq(this.invite).seq, () => this.core.respond(tx, res));
     this.markAnswered();
@@ -284,9 +287,28 @@ export class SipCall extends EventEmitter<SipCallEvents> {
       await this.ended;
       return;
     }
+    this.byeSent ??= this.sendBye(reason);
+    await this.byeSent;
+  }
+
+  /**
+   * RFC 3261 §15: the callee may not send BYE before the ACK for its 2xx arrived (or the 2xx
+   * retransmissions gave up): a BYE that overtakes a lost 200 would meet an unknown dialog.
+   */
+  private async sendBye(reason: string): Promise<void> {
+    if (this.pendingAckSeq !== undefined) {
+      await new Promise<void>((resolve) => this.ackWaiters.push(resolve));
+      if (this.state === 'ended') return;
+    }
     const dialog = this.dialog;
     this.finish({ reason, by: reason === 'local-bye' ? 'local' : 'system' });
     if (dialog) await this.core.sendInDialog(dialog, 'BYE');
+  }
+
+  /** The ACK we waited for came, or its wait gave up: release whoever waits on it. */
+  private settleAck(): void {
+    this.pendingAckSeq = undefined;
+    for (const resolve of this.ackWaiters.splice(0)) resolve();
   }
 
   /** Puts the peer on hold (a=sendonly) or takes it off (a=sendrecv) with a re-INVITE. */
@@ -369,7 +391,7 @@ export class SipCall extends EventEmitter<SipCallEvents> {
     const seq = getCSeq(ack).seq;
     if (this.pendingAckSeq !== seq) return;
     this.retransmit.stop('2xx');
-    this.pendingAckSeq = undefined;
+    this.settleAck();
     const sdp = sdpOf(ack);
     if (sdp !== undefined && this.localSdp !== undefined) {
       const media = readAnswer(this.localSdp, sdp);
@@ -425,6 +447,7 @@ export class SipCall extends EventEmitter<SipCallEvents> {
     this.endInfo = end;
     this.timer.stop();
     this.retransmit.stopAll();
+    this.settleAck();
     this.reliable.stop();
     if (this.dialog) this.core.removeDialog(this.dialog);
     this.core.callEnded(this);
@@ -472,7 +495,11 @@ export class SipCall extends EventEmitter<SipCallEvents> {
     this.retransmit.start('2xx', this.core.t1Ms, this.core.t2Ms, {
       send: reliable ? () => undefined : resend,
       giveUp: () => {
-        if (this.pendingAckSeq === seq) void this.hangup('no-ack');
+        if (this.pendingAckSeq !== seq) return;
+        // A hangup already waiting for this ACK goes ahead with its BYE; otherwise end here.
+        const hangupWaiting = this.ackWaiters.length > 0;
+        this.settleAck();
+        if (!hangupWaiting) background(this.hangup('no-ack'));
       },
     });
   }

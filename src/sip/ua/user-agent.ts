@@ -32,6 +32,7 @@ import { Dialog, dialogKey } from './dialog.js';
 import { placeCall, type OutboundCallOptions } from './outbound-call.js';
 import { checkRequest } from './request-checks.js';
 import { warning } from './warning.js';
+import { background } from './guard.js';
 import { readMinSe, readSessionExpires } from './session-timer.js';
 import { SipCall } from './sip-call.js';
 
@@ -320,7 +321,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> implements CallServ
         );
         return;
       case 'REGISTER':
-        void this.register(req, tx);
+        background(this.register(req, tx));
         return;
       default:
         // BYE, INFO, PRACK, UPDATE, REFER, NOTIFY only make sense inside a dialog.
