@@ -159,6 +159,34 @@ describe('reliable provisionals on an outbound call', () => {
   });
 });
 
+describe('early media', () => {
+  it('takes the SDP answer from a reliable 183 when the 2xx carries none', async () => {
+    const call = await server.ua.call(target());
+    const invite = await peer.next(isRequest('INVITE'), 'INVITE');
+    const mediaEvent = new Promise((r) => call.once('media', r));
+    peer.send(
+      reply(
+        invite,
+        183,
+        [
+          ['Require', '100rel'],
+          ['RSeq', '1'],
+        ],
+        rawOffer(),
+      ),
+    );
+    await within(mediaEvent, 'early media');
+    expect(call.state).toBe('ringing');
+    expect(call.media?.remotePort).toBe(41_000);
+    const prack = await peer.next(isRequest('PRACK'), 'PRACK');
+    peer.send(createResponse(prack, 200));
+    peer.send(reply(invite, 200));
+    await within(call.answered, 'answered');
+    expect(call.media?.remotePort).toBe(41_000);
+    await peer.next(isRequest('ACK'), 'ACK');
+  });
+});
+
 describe('glare', () => {
   it('a re-INVITE arriving while ours is pending gets 491', async () => {
     const call = await server.ua.call(target());

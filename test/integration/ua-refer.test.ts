@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SipRequest } from '../../src/sip/message/index.js';
 import { readSipfragStatus, type IncomingRefer, type SipCall } from '../../src/sip/ua/index.js';
 import { rawCall } from './helpers/raw-call.js';
-import { isResponse, RawUdpPeer, rawRequest } from './helpers/raw-peer.js';
+import { isRequest, isResponse, RawUdpPeer, rawRequest } from './helpers/raw-peer.js';
 import { media, nextCall, startStack, within, type UaStack } from './helpers/ua-stack.js';
 
 let a: UaStack;
@@ -130,6 +130,35 @@ describe('malformed REFER', () => {
         }),
       );
       await peer.next(isResponse(400, 'REFER'), '400 for a bad Replaces');
+    } finally {
+      peer.close();
+    }
+  });
+});
+
+describe('REFER without a subscription (RFC 4488)', () => {
+  it('answers Refer-Sub: false with 202 and Refer-Sub: false, and sends no NOTIFY', async () => {
+    const peer = await RawUdpPeer.open(a.port('udp'));
+    try {
+      const c = await rawCall(a, peer);
+      const referred = within(
+        new Promise<IncomingRefer>((resolve) => c.call.once('refer', resolve)),
+        'refer event',
+      );
+      peer.send(
+        rawRequest({
+          method: 'REFER',
+          ...c.dialog,
+          cseq: c.nextSeq(),
+          headers: ['Refer-To: <sip:carol@example.com>', 'Refer-Sub: false'],
+        }),
+      );
+      const accepted = await peer.next(isResponse(202, 'REFER'), '202');
+      expect(accepted.headers.get('Refer-Sub')).toBe('false');
+      const refer = await referred;
+      await refer.notify(200, 'OK');
+      // A NOTIFY would have been sent before notify() resolved; none may exist.
+      expect(peer.count(isRequest('NOTIFY'))).toBe(0);
     } finally {
       peer.close();
     }

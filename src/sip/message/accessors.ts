@@ -23,8 +23,13 @@ interface ListMemo<T> {
   value: T[];
 }
 
+/** Via values parsed line by line, so editing one line (stamping) reparses only that line. */
+interface ViaMemo extends ListMemo<Via> {
+  perLine: ReadonlyArray<readonly Via[]>;
+}
+
 interface MessageMemo {
-  vias?: ListMemo<Via>;
+  vias?: ViaMemo;
   from?: Memo<NameAddr>;
   to?: Memo<NameAddr>;
   cseq?: Memo<CSeq>;
@@ -58,9 +63,17 @@ function required(msg: SipMessage, name: string): string {
 /** Parses the given Via lines (or reuses the memo) without copying; for the parser's checks. */
 export function viasOf(headers: SipHeaders, lines: readonly string[]): readonly Via[] {
   const m = memoFor(headers);
-  if (m.vias && sameLines(m.vias.lines, lines)) return m.vias.value;
-  const value = lines.flatMap(splitHeaderList).map(parseVia);
-  m.vias = { lines, value };
+  const old = m.vias;
+  if (old && sameLines(old.lines, lines)) return old.value;
+  // Lines whose text is unchanged at the same position keep their parse: the transport
+  // rewrites only the top Via line of every request it receives (received/rport).
+  const perLine = lines.map((line, i) =>
+    old && old.lines[i] === line
+      ? (old.perLine[i] ?? splitHeaderList(line).map(parseVia))
+      : splitHeaderList(line).map(parseVia),
+  );
+  const value = perLine.flat();
+  m.vias = { lines, value, perLine };
   return value;
 }
 

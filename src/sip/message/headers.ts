@@ -222,6 +222,31 @@ export class SipHeaders {
     return this;
   }
 
+  /**
+   * Replaces the value of the `index`-th line (0-based, counting only lines of this header) in
+   * place: the line keeps its position and its name, and every other line is untouched. This
+   * matters beyond order: parsed values are cached per SipHeaders object and keyed by raw text
+   * (see accessors.ts), so editing in place invalidates only what was parsed from this line,
+   * where rebuilding the collection would throw every cached parse away.
+   * Throws RangeError when there is no such line.
+   */
+  replaceLine(name: string, index: number, value: string): this {
+    const canon = canonicalHeaderName(name);
+    const lower = canon.toLowerCase();
+    let seen = 0;
+    for (let i = 0; i < this.fields.length; i++) {
+      const f = this.fields[i]!;
+      if (!sameName(f.name, canon, lower)) continue;
+      if (seen === index) {
+        // A fresh field object: ones already handed out by entries() keep their old value.
+        this.fields[i] = { name: f.name, value };
+        return this;
+      }
+      seen++;
+    }
+    throw new RangeError(`no ${canon} header line at index ${index}`);
+  }
+
   /** Removes every line of this header. */
   delete(name: string): this {
     const canon = canonicalHeaderName(name);

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { StreamFramer, readContentLength, type FramerEvent } from './stream-framer.js';
+import {
+  StreamFramer,
+  contentLengthValue,
+  readContentLength,
+  type FramerEvent,
+} from './stream-framer.js';
 
 function message(body = '', contentLengthHeader = `Content-Length: ${Buffer.byteLength(body)}`) {
   return (
@@ -136,6 +141,51 @@ describe('StreamFramer', () => {
     expect(texts(events)).toEqual(['<error:message-too-large>']);
   });
 
+  it('reassembles many messages cut at every possible chunk size', () => {
+    // Exercises the growable store: appends behind the view, sliding held bytes to the front,
+    // and regrowing, with splits landing in start lines, CRLFCRLF, bodies and pings.
+    const stream = [message('first'), '\r\n\r\n', message('x'.repeat(3000)), message()];
+    const whole = stream.join('');
+    const expected = [stream[0], '<ping>', stream[2], stream[3]];
+    for (let size = 1; size <= 64; size++) {
+      const framer = new StreamFramer();
+      const chunks: string[] = [];
+      for (let i = 0; i < whole.length; i += size) chunks.push(whole.slice(i, i + size));
+      expect(texts(pushAll(framer, chunks))).toEqual(expected);
+      expect(framer.buffered).toBe(0);
+    }
+  });
+
+  it('frames a maximum-size message delivered byte by byte', () => {
+    // Each byte used to re-copy everything held; this is bounded by the test timeout only.
+    const body = 'b'.repeat(60_000);
+    const m = message(body);
+    const framer = new StreamFramer();
+    const data = Buffer.from(m);
+    const events: FramerEvent[] = [];
+    for (let i = 0; i < data.length; i++) events.push(...framer.push(data.subarray(i, i + 1)));
+    expect(texts(events)).toEqual([m]);
+  });
+
+  it('does not let later input overwrite a message already emitted', () => {
+    const a = message('aaaa');
+    const b = message('bbbb');
+    const framer = new StreamFramer();
+    const first = pushAll(framer, [...a]);
+    pushAll(framer, [...b]);
+    expect(texts(first)).toEqual([a]);
+  });
+
+  it('handles a Content-Length line padded with 60,000 blanks (no regex backtracking)', () => {
+    const pad = ' '.repeat(60_000);
+    const valid = message('abc', `Content-Length:${pad}3${pad.slice(0, 100)}`);
+    expect(texts(new StreamFramer().push(Buffer.from(valid)))).toEqual([valid]);
+    const invalid = message('', `Content-Length: 0${pad}x`);
+    expect(texts(new StreamFramer().push(Buffer.from(invalid)))).toEqual([
+      '<error:bad-content-length>',
+    ]);
+  });
+
   it('accepts a message of exactly the limit', () => {
     const m = message('abc');
     const framer = new StreamFramer({ maxMessageBytes: Buffer.byteLength(m) });
@@ -149,8 +199,33 @@ describe('readContentLength', () => {
     expect(readContentLength('l: 1\r\nCSeq: 1 INVITE')).toBe('missing-content-length');
   });
 
+  it('stays linear on huge blank padding before a non-blank', () => {
+    // Quadratic backtracking on this line would run far past the test timeout.
+    const line = `Content-Length: 1${' '.repeat(1_000_000)}x`;
+    expect(readContentLength(`A\r\n${line}`)).toBe('bad-content-length');
+    expect(readContentLength(`A\r\nl  :${'\t'.repeat(1_000_000)}42`)).toBe(42);
+  });
+
   it('rejects negative or non-numeric values', () => {
     expect(readContentLength('A\r\nContent-Length: -1')).toBe('bad-content-length');
     expect(readContentLength('A\r\nContent-Length:')).toBe('bad-content-length');
+  });
+});
+
+describe('contentLengthValue', () => {
+  it('reads full and compact forms, trimming only blanks', () => {
+    expect(contentLengthValue('Content-Length: 12')).toBe('12');
+    expect(contentLengthValue('CONTENT-LENGTH \t:\t 7 \t')).toBe('7');
+    expect(contentLengthValue('l:0')).toBe('0');
+    expect(contentLengthValue('L : 5')).toBe('5');
+    expect(contentLengthValue('Content-Length:')).toBe('');
+  });
+
+  it('ignores other headers and folded lines', () => {
+    expect(contentLengthValue('Content-Lengthy: 3')).toBeUndefined();
+    expect(contentLengthValue('Lines: 3')).toBeUndefined();
+    expect(contentLengthValue(' Content-Length: 3')).toBeUndefined();
+    expect(contentLengthValue('Content-Length 3')).toBeUndefined();
+    expect(contentLengthValue('')).toBeUndefined();
   });
 });

@@ -7,6 +7,7 @@ import { createResponse, type SipRequest } from '../message/index.js';
 import type { ServerTransaction } from '../transaction/index.js';
 import type { CallServices } from './call-services.js';
 import type { Dialog } from './dialog.js';
+import { background } from './guard.js';
 import { readRefer, sipfrag, type ReferTarget } from './refer.js';
 
 /** A REFER received in the call, with the means to report the transfer's progress. */
@@ -42,9 +43,14 @@ export function handleRefer(
     core.respond(tx, createResponse(req, 603, { reason: 'Transfer not available' }));
     return;
   }
-  core.respond(tx, createResponse(req, 202, { headers: core.commonHeaders() }));
+  // RFC 4488: with `Refer-Sub: false` the referrer wants no implicit subscription, so no
+  // NOTIFY at all; our 202 confirms it with the same header.
+  const noSubscription = req.headers.get('Refer-Sub')?.trim().toLowerCase() === 'false';
+  const headers = core.commonHeaders();
+  if (noSubscription) headers.push(['Refer-Sub', 'false']);
+  core.respond(tx, createResponse(req, 202, { headers }));
   const dialog = call.dialog;
-  let terminated = false;
+  let terminated = noSubscription;
   // NOTIFYs go out one after the other: each waits for the previous one's response, so the
   // peer never sees the final status overtake 100 Trying (UDP does not keep order for us).
   let queue: Promise<void> = Promise.resolve();
@@ -65,6 +71,6 @@ export function handleRefer(
     return queue;
   };
   // RFC 3515 §2.4.4: the first NOTIFY follows the 202 at once.
-  void notify(100, 'Trying');
+  background(notify(100, 'Trying'));
   call.emit('refer', { ...target, notify });
 }

@@ -411,6 +411,16 @@ export class SipCall extends EventEmitter<SipCallEvents> {
       this.state = 'ringing';
       this.emit('ringing');
     }
+    // Early media (RFC 3261 §13.2.1, RFC 3262): the answer may come in a 18x, and the 2xx may
+    // then carry no SDP at all. The first answer counts; a 2xx with SDP repeats it.
+    const sdp = sdpOf(res);
+    if (sdp !== undefined && this.remoteSdp === undefined && this.localSdp !== undefined) {
+      const media = readAnswer(this.localSdp, sdp);
+      if ('codec' in media) {
+        this.remoteSdp = sdp;
+        this.setMedia(media);
+      }
+    }
   }
 
   /** Our INVITE was answered; the core has created the dialog and sent the ACK. */

@@ -10,6 +10,7 @@ import {
   generateBranch,
   generateTag,
   getCallId,
+  getContacts,
   getCSeq,
   getFrom,
   getTo,
@@ -273,6 +274,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> implements CallServ
           reason: err.reason,
           headers: [warning(err.reason)],
         });
+        withToTag(res);
         this.options.transport.sendResponse(res, source).catch(() => undefined);
         this.emit('malformed', err.status);
         this.emit('response', err.status);
@@ -373,7 +375,10 @@ export class UserAgent extends EventEmitter<UserAgentEvents> implements CallServ
       return;
     }
     try {
-      // The dialog this INVITE would create must be buildable (Record-Route, Contact).
+      // The dialog this INVITE would create must be buildable (Record-Route, Contact): an
+      // INVITE without a Contact leaves us no remote target (RFC 3261 §8.1.1.8 makes it MUST).
+      const contact = getContacts(req)[0];
+      if (!contact || contact === '*') throw new SipParseError(400, 'Missing Contact');
       Dialog.asUas(req, 'probe', 'early');
     } catch (err) {
       const reason =
