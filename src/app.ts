@@ -60,7 +60,13 @@ export function detectPublicHost(bindHost: string): string {
 function transportOptions(config: AppConfig, publicHost: string): TransportOptions {
   const { sip } = config;
   const host = sip.host;
-  const opts: TransportOptions = { maxMessageBytes: sip.maxMessageBytes, publicHost };
+  const opts: TransportOptions = {
+    maxMessageBytes: sip.maxMessageBytes,
+    publicHost,
+    // Longer than the longest registration (3600 s): a phone registered over TCP that sends
+    // no keep-alives must stay reachable on its connection until it re-registers.
+    idleTimeoutMs: (3600 + 300) * 1000,
+  };
   const pem = (path: string | undefined): Buffer => readFileSync(path ?? '');
   for (const t of sip.transports) {
     if (t === 'udp') opts.udp = { host, port: sip.port };
@@ -79,16 +85,22 @@ export async function startSwitchboard(
   config: AppConfig,
   options: StartOptions = {},
 ): Promise<Switchboard> {
-  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, logPii: config.logPii });
   const metrics = createMetrics();
   await mkdir(config.dataDir, { recursive: true });
   const publicHost = config.sip.publicHost ?? detectPublicHost(config.sip.host);
   const domain = config.sip.domain ?? publicHost;
 
   const transport = new TransportLayer(transportOptions(config, publicHost));
+  transport.onError((err, context) =>
+    logger.warn({ err: err.message, context }, 'SIP transport error'),
+  );
   // T2 and T4 keep their RFC ratios to T1 (4 s and 5 s for the default 500 ms).
   const t1Ms = config.sip.t1Ms;
   const transactions = new TransactionLayer(transport, { t1Ms, t2Ms: t1Ms * 8, t4Ms: t1Ms * 10 });
+  transactions.onError((err) =>
+    logger.error({ err: err.message }, 'SIP transaction callback failed'),
+  );
   const users = new Map(config.sip.users.map((u) => [u.username, u.password]));
   const challenger = new DigestChallenger({
     realm: config.sip.realm,
@@ -126,6 +138,19 @@ export async function startSwitchboard(
   wireMetrics(ua, transport, metrics);
   ua.on('call', (call) => void routeInbound(call, config, rtpPorts, publicHost, logger));
 
+  // Expired registrations vanish lazily on lookup; this sweep keeps the gauge and store true.
+  const pruneTimer = setInterval(() => {
+    registrar
+      .registrations()
+      .then((all) => {
+        let count = 0;
+        for (const bindings of all.values()) count += bindings.length;
+        metrics.sip.registrations.set(count);
+      })
+      .catch((err: Error) => logger.warn({ err: err.message }, 'registration sweep failed'));
+  }, 60_000);
+  pruneTimer.unref();
+
   await transport.start();
   const http = buildHttpServer({
     metrics: metrics.registry,
@@ -153,6 +178,7 @@ export async function startSwitchboard(
     stop: async () => {
       if (stopping) return;
       stopping = true;
+      clearInterval(pruneTimer);
       logger.info({ calls: ua.calls().length }, 'shutting down');
       const grace = new Promise<void>((r) => setTimeout(r, config.shutdownGraceMs).unref());
       await Promise.race([ua.shutdown(), grace]);
@@ -203,7 +229,7 @@ function wireMetrics(ua: UserAgent, transport: TransportLayer, metrics: Metrics)
   ua.on('response', (status) => m.responsesSent.inc({ code: String(status) }));
   ua.on('dropped', (reason) => m.messagesDropped.inc({ reason }));
   ua.on('malformed', (status) => m.malformedAnswered.inc({ status: String(status) }));
-  ua.on('call', () => m.activeCalls.inc());
+  ua.on('callStarted', () => m.activeCalls.set(ua.calls().length));
   ua.on('callEnded', (call) => {
     m.activeCalls.set(ua.calls().length);
     m.callsEnded.inc({ result: call.endInfo?.reason ?? 'unknown' });

@@ -33,6 +33,10 @@ async function main(): Promise<void> {
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+  // Exceptions from application callbacks in the SIP stack arrive as process warnings.
+  process.on('warning', (w) =>
+    sb.logger.warn({ err: w.message, code: (w as { code?: string }).code }, w.name),
+  );
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;

@@ -35,6 +35,7 @@ const ENV_MAP: ReadonlyArray<readonly [string, string[], ((v: string) => unknown
   ['SWITCHBOARD_RTP_PORT_MAX', ['rtp', 'portMax']],
   ['SWITCHBOARD_DATA_DIR', ['dataDir']],
   ['SWITCHBOARD_LOG_LEVEL', ['logLevel']],
+  ['SWITCHBOARD_LOG_PII', ['logPii']],
   ['SWITCHBOARD_SHUTDOWN_GRACE_MS', ['shutdownGraceMs']],
   ['DATABASE_URL', ['databaseUrl']],
   ['REDIS_URL', ['redisUrl']],

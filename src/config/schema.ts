@@ -69,6 +69,11 @@ export const configSchema = z
       })
       .prefault({}),
     dataDir: z.string().min(1).default('./data'),
+    /** Keep personal data (numbers, addresses, digits) in logs: local debugging only. */
+    logPii: z
+      .union([z.boolean(), z.enum(['true', 'false'])])
+      .transform((v) => v === true || v === 'true')
+      .default(false),
     logLevel: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),

@@ -210,3 +210,35 @@ describe('digest challenge on an outbound INVITE', () => {
     expect(await within(call.ended, 'end')).toMatchObject({ reason: 'rejected', status: 407 });
   });
 });
+
+describe('ringing that never ends (the role of Timer C)', () => {
+  it('gives up an unanswered call after maxRingMs in both directions', async () => {
+    const caller = await startStack({ maxRingMs: 300 });
+    const callee = await startStack({ maxRingMs: 200 });
+    try {
+      callee.ua.on('call', (c) => c.ring()); // rings, never answers
+      const arrived = new Promise<SipCall>((r) => callee.ua.once('call', r));
+      const call = await caller.ua.call(callee.uri('bob'));
+      const calleeCall = await within(arrived, 'INVITE at the callee');
+      // The callee's limit is shorter: it answers 480 before the caller would cancel.
+      expect(await within(calleeCall.ended, 'callee end')).toMatchObject({ status: 480 });
+      expect(await within(call.ended, 'caller end')).toMatchObject({ status: 480 });
+    } finally {
+      await caller.stop();
+      await callee.stop();
+    }
+  });
+
+  it('cancels an outbound call that rings past maxRingMs', async () => {
+    const caller = await startStack({ maxRingMs: 200 });
+    const callee = await startStack();
+    try {
+      callee.ua.on('call', (c) => c.ring());
+      const call = await caller.ua.call(callee.uri('bob'));
+      expect(await within(call.ended, 'caller end')).toMatchObject({ status: 487 });
+    } finally {
+      await caller.stop();
+      await callee.stop();
+    }
+  });
+});

@@ -9,6 +9,7 @@ export type {
   AnswerOptions,
   IncomingRefer,
 } from './sip-call.js';
+export { UserNotRegisteredError } from './outbound-call.js';
 export type { OutboundCallOptions } from './outbound-call.js';
 export { Dialog, dialogKey } from './dialog.js';
 export { parseReplaces, readRefer, sipfrag, readSipfragStatus } from './refer.js';

@@ -34,12 +34,23 @@ export interface OutboundCallOptions {
   transport?: TransportProtocol;
   /** Extra headers on the INVITE. */
   headers?: Array<[string, string]>;
-  /** Cancel when not answered within this time. */
+  /** Cancel when not answered within this time (default: the user agent's maxRingMs). */
   timeoutMs?: number;
   /** Our media; defaults to the user agent's `defaultMedia` hook. */
   media?: LocalMedia;
   /** Credentials for a 401/407 challenge (trunks that authenticate us). */
   credentials?: { username: string; password: string };
+}
+
+/**
+ * The called user has no registered contact. The user name is kept as a property, not in the
+ * message, so that logging the message never writes personal data.
+ */
+export class UserNotRegisteredError extends Error {
+  constructor(readonly user: string) {
+    super('the called user is not registered');
+    this.name = 'UserNotRegisteredError';
+  }
 }
 
 /** Where to send an INVITE. */
@@ -53,7 +64,7 @@ async function findRoute(ua: UserAgent, target: string, opts: OutboundCallOption
   const t = target.trim().replace(/^<|>$/g, '');
   if (!/^[a-z][a-z0-9+.-]*:/i.test(t)) {
     const binding = await lookupUser(ua, t);
-    if (!binding) throw new Error(`user ${t} is not registered`);
+    if (!binding) throw new UserNotRegisteredError(t);
     const contact = parseUri(binding.contact);
     const dest = binding.source ?? (await ua.options.transport.resolve(contact));
     return { requestUri: binding.contact, toUri: `sip:${t}@${ua.options.domain}`, dest };
@@ -118,12 +129,11 @@ export async function placeCall(
   ua.trackCall(call);
   const auth = opts.credentials ? new DigestClient(opts.credentials) : undefined;
   send(ua, call, invite, route.dest, auth);
-  if (opts.timeoutMs) {
-    const timer = setTimeout(() => {
-      if (call.state !== 'answered') background(call.hangup());
-    }, opts.timeoutMs);
-    void call.ended.then(() => clearTimeout(timer));
-  }
+  const timer = setTimeout(() => {
+    if (call.state !== 'answered') background(call.hangup());
+  }, opts.timeoutMs ?? ua.maxRingMs);
+  call.once('answered', () => clearTimeout(timer));
+  call.once('ended', () => clearTimeout(timer));
   return call;
 }
 

@@ -14,7 +14,6 @@ import {
   getCSeq,
   getFrom,
   getTo,
-  getVias,
   parseUri,
   SipParseError,
   type SipRequest,
@@ -66,6 +65,12 @@ export interface UserAgentOptions {
   /** User part of our Contact. */
   contactUser?: string;
   logger?: SipLogger;
+  /**
+   * Longest an INVITE may ring unanswered, either direction, before it is given up (480 for
+   * inbound, CANCEL for outbound): the role of RFC 3261's Timer C, so that no call or
+   * transaction can wait forever on an application or a peer that never decides. Default 180 s.
+   */
+  maxRingMs?: number;
   /** Media for outbound calls placed without explicit media (the app allocates RTP ports). */
   defaultMedia?: (call: SipCall) => LocalMedia;
   /**
@@ -85,6 +90,8 @@ export interface UserAgentEvents {
   malformed: [number];
   /** A response we sent, by status. */
   response: [number];
+  /** A call began (either direction). */
+  callStarted: [SipCall];
   /** A call ended (either direction). */
   callEnded: [SipCall];
 }
@@ -246,6 +253,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> implements CallServ
   /** Registers a live call (outbound calls are created outside this class). */
   trackCall(call: SipCall): void {
     this.liveCalls.add(call);
+    this.emit('callStarted', call);
   }
 
   /** host:port of a flow, for logs. */
@@ -391,16 +399,32 @@ export class UserAgent extends EventEmitter<UserAgentEvents> implements CallServ
     call.serverTx = tx;
     tx.onCancel(() => call.cancelledByRemote());
     tx.onTransportError(() => call.finish({ reason: 'transport-error', by: 'system' }));
-    this.liveCalls.add(call);
+    this.trackCall(call);
     if (this.listenerCount('call') === 0) {
       call.reject(480, 'No application accepts calls');
       return;
     }
     this.log.info(
-      { callId: call.id, from: this.describe(req.source ?? tx.request.source!), sdp: !!sdpOf(req) },
+      {
+        callId: call.id,
+        transport: req.source?.protocol,
+        sdp: !!sdpOf(req),
+        // Addresses identify people too: only under pii, which the logger redacts.
+        pii: { source: this.describe(req.source ?? tx.request.source!) },
+      },
       'inbound call',
     );
+    const ringLimit = setTimeout(() => {
+      if (call.state === 'ringing') call.reject(480, 'No answer');
+    }, this.maxRingMs);
+    call.once('answered', () => clearTimeout(ringLimit));
+    call.once('ended', () => clearTimeout(ringLimit));
     this.emit('call', call);
+  }
+
+  /** See {@link UserAgentOptions.maxRingMs}. */
+  get maxRingMs(): number {
+    return this.options.maxRingMs ?? 180_000;
   }
 
   private handleAck(ack: SipRequest): void {
@@ -427,10 +451,6 @@ export class UserAgent extends EventEmitter<UserAgentEvents> implements CallServ
     await this.options.transactions.shutdown();
   }
 
-  /** The top Via of a message, for logs. */
-  static topVia(req: SipRequest): string {
-    return getVias(req)[0]?.host ?? '';
-  }
 }
 
 /**

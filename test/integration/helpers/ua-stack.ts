@@ -34,6 +34,8 @@ export interface UaStackOptions {
   sessionTimerUnitMs?: number;
   /** User part of our Contact. */
   contactUser?: string;
+  /** Longest unanswered ringing, either direction. */
+  maxRingMs?: number;
 }
 
 /** Starts a stack listening on UDP and TCP at 127.0.0.1, ports 0. */
@@ -74,6 +76,7 @@ export async function startStack(opts: UaStackOptions = {}): Promise<UaStack> {
     domain: '127.0.0.1',
     contactUser: opts.contactUser,
     sessionTimerUnitMs: opts.sessionTimerUnitMs,
+    maxRingMs: opts.maxRingMs,
   });
   await transport.start();
   const port = (protocol: TransportProtocol): number => {
