@@ -2,6 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { SipParseError } from './errors.js';
 import { parseMessage } from './parser.js';
 import {
+  contactsOf,
+  cseqOf,
+  fromOf,
+  requestUriOf,
+  toOf,
+  viasOf,
   getCSeq,
   getCallId,
   getContacts,
@@ -123,5 +129,35 @@ describe('accessors', () => {
     );
     bare.headers.set('CSeq', 'x INVITE');
     expect(() => getCSeq(bare)).toThrow('Bad CSeq: invalid number');
+  });
+});
+
+describe('parse cache across an in-place Via edit', () => {
+  it('keeps other headers cached and reparses only the changed Via line', () => {
+    const req = sample();
+    const h = req.headers;
+    const from = fromOf(h, h.get('From')!);
+    const to = toOf(h, h.get('To')!);
+    const cseq = cseqOf(h, h.get('CSeq')!);
+    const contacts = contactsOf(h, h.getLines('Contact'));
+    const uri = requestUriOf(h, req.uri);
+    const before = viasOf(h, h.getLines('Via'));
+    h.replaceLine('Via', 0, `${h.getLines('Via')[0]!};received=192.0.2.1`);
+    expect(fromOf(h, h.get('From')!)).toBe(from);
+    expect(toOf(h, h.get('To')!)).toBe(to);
+    expect(cseqOf(h, h.get('CSeq')!)).toBe(cseq);
+    expect(contactsOf(h, h.getLines('Contact'))).toBe(contacts);
+    expect(requestUriOf(h, req.uri)).toBe(uri);
+    const after = viasOf(h, h.getLines('Via'));
+    expect(after).toHaveLength(3);
+    // The edited first line is parsed afresh; the untouched second line's parse is reused.
+    expect(after[1]?.params.get('received')).toBe('192.0.2.1');
+    expect(after[0]).not.toBe(before[0]);
+    expect(after[2]).toBe(before[2]);
+    expect(getVias(req).map((v) => v.host)).toEqual([
+      'a.example.com',
+      'b.example.com',
+      'c.example.com',
+    ]);
   });
 });

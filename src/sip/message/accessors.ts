@@ -67,11 +67,10 @@ export function viasOf(headers: SipHeaders, lines: readonly string[]): readonly 
   if (old && sameLines(old.lines, lines)) return old.value;
   // Lines whose text is unchanged at the same position keep their parse: the transport
   // rewrites only the top Via line of every request it receives (received/rport).
-  const perLine = lines.map((line, i) =>
-    old && old.lines[i] === line
-      ? (old.perLine[i] ?? splitHeaderList(line).map(parseVia))
-      : splitHeaderList(line).map(parseVia),
-  );
+  const perLine = lines.map((line, i) => {
+    const kept = old?.lines[i] === line ? old.perLine[i] : undefined;
+    return kept ?? splitHeaderList(line).map(parseVia);
+  });
   const value = perLine.flat();
   m.vias = { lines, value, perLine };
   return value;

@@ -21,3 +21,41 @@ describe('SipHeaders lookups', () => {
     expect(canonicalHeaderName('cseq')).toBe('CSeq');
   });
 });
+
+describe('SipHeaders.replaceLine', () => {
+  it('replaces one line in place, keeping header order and every other line', () => {
+    const h = SipHeaders.from([
+      ['Via', 'SIP/2.0/UDP a;branch=z9hG4bK1'],
+      ['Max-Forwards', '70'],
+      ['v', 'SIP/2.0/UDP b;branch=z9hG4bK2'],
+      ['Via', 'SIP/2.0/UDP c;branch=z9hG4bK3'],
+      ['Call-ID', 'x'],
+    ]);
+    h.replaceLine('via', 1, 'SIP/2.0/UDP b;branch=z9hG4bK2;received=192.0.2.1');
+    expect([...h.entries()].map((f) => [f.name, f.value])).toEqual([
+      ['Via', 'SIP/2.0/UDP a;branch=z9hG4bK1'],
+      ['Max-Forwards', '70'],
+      ['Via', 'SIP/2.0/UDP b;branch=z9hG4bK2;received=192.0.2.1'],
+      ['Via', 'SIP/2.0/UDP c;branch=z9hG4bK3'],
+      ['Call-ID', 'x'],
+    ]);
+    h.replaceLine('Call-ID', 0, 'y');
+    expect(h.get('Call-ID')).toBe('y');
+    expect(h.size).toBe(5);
+  });
+
+  it('does not change field objects already handed out', () => {
+    const h = SipHeaders.from([['Via', 'old']]);
+    const [field] = [...h.entries()];
+    h.replaceLine('Via', 0, 'new');
+    expect(field?.value).toBe('old');
+    expect(h.get('Via')).toBe('new');
+  });
+
+  it('throws RangeError when the line does not exist', () => {
+    const h = SipHeaders.from([['Via', 'a']]);
+    expect(() => h.replaceLine('Via', 1, 'b')).toThrow(RangeError);
+    expect(() => h.replaceLine('Contact', 0, 'b')).toThrow(RangeError);
+    expect(h.getLines('Via')).toEqual(['a']);
+  });
+});

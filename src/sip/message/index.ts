@@ -6,7 +6,14 @@ export { parseMessage, isSipVersion, MAX_HEADER_LINES, MAX_LINE_LENGTH } from '.
 export { serializeMessage } from './serializer.js';
 export { parseUri, formatUri } from './uri.js';
 export { parseNameAddr, formatNameAddr } from './name-addr.js';
-export { parseVia, formatVia, parseCSeq, MAX_CSEQ } from './via.js';
+export {
+  parseVia,
+  formatVia,
+  parseCSeq,
+  MAX_CSEQ,
+  defaultPortFor,
+  protocolFromToken,
+} from './via.js';
 export {
   getVias,
   getFrom,

@@ -3,7 +3,7 @@
  * on every message.
  */
 import { badSyntax, describe } from './errors.js';
-import type { CSeq, Via } from './types.js';
+import type { CSeq, TransportProtocol, Via } from './types.js';
 import { formatHost, parseHostPort } from './uri.js';
 import { formatParams, parseParams, skipWsp } from './name-addr.js';
 import { isHostname, isToken, isTokenChar, isWsp, parseDecimal } from './charsets.js';
@@ -65,6 +65,38 @@ export function parseVia(text: string): Via {
   const via: Via = { transport, host: hp.host, params };
   if (hp.port !== undefined) via.port = hp.port;
   return via;
+}
+
+const PROTOCOLS: ReadonlySet<string> = new Set(['udp', 'tcp', 'tls', 'ws', 'wss']);
+
+/**
+ * Maps a transport token ('UDP', 'TLS', 'WSS' … as in a Via or a `transport` URI parameter,
+ * any case) to a protocol, or undefined for one this stack does not speak (SCTP …).
+ * Lives here rather than in transport/ because the transaction layer needs it too and may
+ * import only message/.
+ */
+export function protocolFromToken(token: string): TransportProtocol | undefined {
+  const lower = token.toLowerCase();
+  return PROTOCOLS.has(lower) ? (lower as TransportProtocol) : undefined;
+}
+
+/**
+ * The default port for a transport token or protocol, any case: 5061 for TLS (RFC 3261
+ * §19.1.2), 80 for WS and 443 for WSS (RFC 7118 §5.2), 5060 for everything else. The single
+ * definition used by transport/ (routing) and transaction/ (responses to a request without a
+ * transport source), so the two cannot drift apart again.
+ */
+export function defaultPortFor(transport: string): number {
+  switch (transport.toLowerCase()) {
+    case 'tls':
+      return 5061;
+    case 'ws':
+      return 80;
+    case 'wss':
+      return 443;
+    default:
+      return 5060;
+  }
 }
 
 /** Formats a Via value as `SIP/2.0/<transport> host[:port];params`. */

@@ -81,4 +81,15 @@ describe('requestSource', () => {
     req.headers.set('Via', 'SIP/2.0/UDP 192.0.2.1:5070;rport=40000;branch=z9hG4bKx');
     expect(requestSource(req)).toEqual({ protocol: 'udp', host: '192.0.2.1', port: 40000 });
   });
+
+  it('uses the WebSocket default ports for a WS/WSS Via without a port (RFC 7118 §5.2)', () => {
+    const req = makeRequest({ method: 'OPTIONS' });
+    delete req.source;
+    req.headers.set('Via', 'SIP/2.0/WS df7jal23ls0d.invalid;branch=z9hG4bKx;received=192.0.2.5');
+    expect(requestSource(req)).toEqual({ protocol: 'ws', host: '192.0.2.5', port: 80 });
+    req.headers.set('Via', 'SIP/2.0/WSS df7jal23ls0d.invalid;branch=z9hG4bKx;received=192.0.2.5');
+    expect(requestSource(req)).toEqual({ protocol: 'wss', host: '192.0.2.5', port: 443 });
+    req.headers.set('Via', 'SIP/2.0/SCTP 192.0.2.6;branch=z9hG4bKx');
+    expect(requestSource(req)).toEqual({ protocol: 'udp', host: '192.0.2.6', port: 5060 });
+  });
 });

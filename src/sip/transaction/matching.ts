@@ -5,14 +5,21 @@
  * express (the ACK's To tag against the tag of the response that was sent), so it yields a key
  * plus a To tag that {@link legacyToTagMatches} checks.
  */
-import { getCSeq, getCallId, getFrom, getTo, getVias } from '../message/index.js';
+import {
+  defaultPortFor,
+  getCSeq,
+  getCallId,
+  getFrom,
+  getTo,
+  getVias,
+  protocolFromToken,
+} from '../message/index.js';
 import type {
   NameAddr,
   SipMessage,
   SipRequest,
   SipResponse,
   TransportEndpoint,
-  TransportProtocol,
   Via,
 } from '../message/index.js';
 
@@ -123,25 +130,20 @@ export function legacyToTagMatches(
   return toTag === tagOf(getTo(txRequest));
 }
 
-/** The transport protocol named by a Via transport token, for building a fallback endpoint. */
-function protocolOf(transport: string): TransportProtocol {
-  const lower = transport.toLowerCase();
-  return lower === 'tcp' || lower === 'tls' || lower === 'ws' || lower === 'wss' ? lower : 'udp';
-}
-
 /**
  * Where responses to `req` go: the transport fills `source` on everything it delivers; a request
- * without one (built by hand) falls back to the top Via's received/rport/sent-by (§18.2.2).
+ * without one (built by hand) falls back to the top Via's received/rport/sent-by (§18.2.2),
+ * with the Via transport's default port (80/443 for WS/WSS, RFC 7118 §5.2). A transport token
+ * this stack does not speak falls back to UDP.
  */
 export function requestSource(req: SipRequest): TransportEndpoint {
   if (req.source) return req.source;
   const via = topVia(req);
   const rport = Number(via.params.get('rport'));
-  const protocol = protocolOf(via.transport);
-  const defaultPort = protocol === 'tls' || protocol === 'wss' ? 5061 : 5060;
+  const protocol = protocolFromToken(via.transport) ?? 'udp';
   return {
     protocol,
     host: via.params.get('received') ?? via.host,
-    port: rport > 0 ? rport : (via.port ?? defaultPort),
+    port: rport > 0 ? rport : (via.port ?? defaultPortFor(protocol)),
   };
 }

@@ -4,22 +4,12 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { defaultPortFor, protocolFromToken } from '../message/index.js';
 import type { SipUri, TransportEndpoint, TransportProtocol } from '../message/index.js';
-
-const PROTOCOLS: ReadonlySet<string> = new Set(['udp', 'tcp', 'tls', 'ws', 'wss']);
 
 /** The default port of each protocol (RFC 3261 §19.1.2, RFC 7118 §5.2). */
 export function defaultPort(protocol: TransportProtocol): number {
-  switch (protocol) {
-    case 'tls':
-      return 5061;
-    case 'ws':
-      return 80;
-    case 'wss':
-      return 443;
-    default:
-      return 5060;
-  }
+  return defaultPortFor(protocol);
 }
 
 /** Whether a protocol is connection-oriented, so the transaction layer can skip retransmits. */
@@ -27,11 +17,8 @@ export function isReliableProtocol(protocol: TransportProtocol): boolean {
   return protocol !== 'udp';
 }
 
-/** Maps a Via transport token ('UDP', 'TLS', 'WSS' …) to a protocol, if it is one we speak. */
-export function protocolFromToken(token: string): TransportProtocol | undefined {
-  const lower = token.toLowerCase();
-  return PROTOCOLS.has(lower) ? (lower as TransportProtocol) : undefined;
-}
+/** Re-exported: the transport module has always published it; the definition is shared. */
+export { protocolFromToken };
 
 /**
  * Picks the protocol for a URI: the `transport` parameter, else UDP for sip: and TLS for

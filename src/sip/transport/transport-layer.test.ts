@@ -201,7 +201,23 @@ describe('TransportLayer over UDP', () => {
     const via = `SIP/2.0/UDP 127.0.0.1:${listener.address().port};branch=z9hG4bKu3`;
     sender.send(requestText(via), layer.endpoint('udp')!.port, '127.0.0.1');
     const msg = await inbox.message();
-    expect(getVias(msg)[0]!.params.has('received')).toBe(false);
+    // Always stamped, even though sent-by names the source address.
+    expect(getVias(msg)[0]!.params.get('received')).toBe('127.0.0.1');
+    const reply = nextDatagram(listener);
+    await layer.sendResponse(okFor(msg), msg.source!);
+    expect(await reply).toMatch(/^SIP\/2\.0 200 OK/);
+  });
+
+  it('ignores a received and maddr forged by the sender', async () => {
+    const layer = await startLayer({ udp: LOCAL });
+    const inbox = new Inbox(layer);
+    const sender = await udpClient();
+    const listener = await udpClient();
+    const port = listener.address().port;
+    const via = `SIP/2.0/UDP 127.0.0.1:${port};received=192.0.2.1;maddr=192.0.2.2;branch=z9hG4bKu4`;
+    sender.send(requestText(via), layer.endpoint('udp')!.port, '127.0.0.1');
+    const msg = await inbox.message();
+    expect(getVias(msg)[0]!.params.get('received')).toBe('127.0.0.1');
     const reply = nextDatagram(listener);
     await layer.sendResponse(okFor(msg), msg.source!);
     expect(await reply).toMatch(/^SIP\/2\.0 200 OK/);

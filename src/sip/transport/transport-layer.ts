@@ -167,8 +167,10 @@ export class TransportLayer {
 
   /**
    * Sends a response where RFC 3261 §18.2.2 and RFC 3581 §4 say: on a reliable transport the
-   * connection the request came on while it is open, else a connection to the top Via's
-   * received/sent-by; on UDP to received (or the source) and rport (else sent-by port).
+   * connection the request came on while it is open, else a new connection to the request's
+   * source host; on UDP to the source host and, with rport, the source port (else the sent-by
+   * port). The host never comes from the Via, which the sender controls (see
+   * responseDestination).
    */
   async sendResponse(res: SipResponse, requestSource: TransportEndpoint): Promise<void> {
     const data = this.serialize(res);

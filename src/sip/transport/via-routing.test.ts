@@ -41,11 +41,27 @@ describe('stampReceived', () => {
     expect(top).not.toMatch(/rport/);
   });
 
-  it('leaves the Via alone when sent-by is the source and no rport is asked for', () => {
-    const value = 'SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK776';
+  it('adds received even when sent-by is the source address', () => {
+    const req = request(['SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK776']);
+    stampReceived(req, udpSource);
+    expect(req.headers.getLines('Via')).toEqual([
+      'SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK776;received=192.0.2.7',
+    ]);
+  });
+
+  it('leaves a Via that already carries the true received alone', () => {
+    const value = 'SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK776;received=192.0.2.7';
     const req = request([value]);
     stampReceived(req, udpSource);
     expect(req.headers.getLines('Via')).toEqual([value]);
+  });
+
+  it('overwrites a received forged by the sender with the real source', () => {
+    const req = request(['SIP/2.0/UDP 192.0.2.7:5060;received=203.0.113.66;branch=z9hG4bK1']);
+    stampReceived(req, udpSource);
+    const top = req.headers.getAll('Via')[0] ?? '';
+    expect(top).toMatch(/;received=192\.0\.2\.7/);
+    expect(top).not.toMatch(/203\.0\.113\.66/);
   });
 
   it('fills an empty rport and adds received even when the host matches (RFC 3581 §4)', () => {
@@ -56,10 +72,17 @@ describe('stampReceived', () => {
     expect(top).toMatch(/;received=192\.0\.2\.7/);
   });
 
-  it('keeps a filled rport', () => {
+  it('overwrites an rport value the sender filled in itself', () => {
     const req = request(['SIP/2.0/UDP a.example;rport=1234;branch=z9hG4bK1']);
     stampReceived(req, udpSource);
-    expect(req.headers.getAll('Via')[0]).toMatch(/;rport=1234/);
+    expect(req.headers.getAll('Via')[0]).toMatch(/;rport=40000/);
+  });
+
+  it('edits the header collection in place, keeping cached parses of other headers', () => {
+    const req = request(['SIP/2.0/UDP a.example;branch=z9hG4bK1']);
+    const headers = req.headers;
+    stampReceived(req, udpSource);
+    expect(req.headers).toBe(headers);
   });
 
   it('rewrites only the first value of the first Via line', () => {
@@ -89,16 +112,16 @@ describe('stampReceived', () => {
 });
 
 describe('responseDestination', () => {
-  it('UDP: received address and rport', () => {
-    const res = response(['SIP/2.0/UDP a.example:5062;received=192.0.2.9;rport=41000;branch=z']);
+  it('UDP: source address and the source port when rport was asked for', () => {
+    const res = response(['SIP/2.0/UDP a.example:5062;received=192.0.2.7;rport=40000;branch=z']);
     expect(responseDestination(res, udpSource)).toEqual({
       protocol: 'udp',
-      host: '192.0.2.9',
-      port: 41000,
+      host: '192.0.2.7',
+      port: 40000,
     });
   });
 
-  it('UDP: source address and sent-by port without received/rport', () => {
+  it('UDP: source address and sent-by port without rport', () => {
     const res = response(['SIP/2.0/UDP 192.0.2.7:5062;branch=z']);
     expect(responseDestination(res, udpSource)).toEqual({
       protocol: 'udp',
@@ -116,15 +139,37 @@ describe('responseDestination', () => {
     ).toBe(40000);
   });
 
-  it('UDP: maddr wins', () => {
-    const res = response(['SIP/2.0/UDP a.example;maddr=239.255.255.1;branch=z']);
-    expect(responseDestination(res, udpSource)).toMatchObject({
-      host: '239.255.255.1',
+  it('UDP: ignores a received, rport and maddr forged in an unstamped Via', () => {
+    // A request that failed to parse is answered from err.partial without stamping, so its
+    // Via says whatever the sender wrote; the response must still go back to the sender.
+    const res = response([
+      'SIP/2.0/UDP 203.0.113.66:5062;received=203.0.113.66;rport=9;maddr=203.0.113.67;branch=z',
+    ]);
+    expect(responseDestination(res, udpSource)).toEqual({
+      protocol: 'udp',
+      host: '192.0.2.7',
+      port: 40000,
+    });
+    const noRport = response(['SIP/2.0/UDP a.example;maddr=239.255.255.1;branch=z']);
+    expect(responseDestination(noRport, udpSource)).toEqual({
+      protocol: 'udp',
+      host: '192.0.2.7',
       port: 5060,
     });
   });
 
-  it('reliable: received host and sent-by port, without the connection id', () => {
+  it('UDP: a stamped forged Via still routes to the real source', () => {
+    const req = request(['SIP/2.0/UDP 203.0.113.66:5070;received=203.0.113.66;branch=z9hG4bK1']);
+    stampReceived(req, udpSource);
+    const res = response(req.headers.getLines('Via'));
+    expect(responseDestination(res, udpSource)).toEqual({
+      protocol: 'udp',
+      host: '192.0.2.7',
+      port: 5070,
+    });
+  });
+
+  it('reliable: source host and sent-by port, without the connection id', () => {
     const src: TransportEndpoint = {
       protocol: 'tls',
       host: '192.0.2.7',
@@ -137,6 +182,23 @@ describe('responseDestination', () => {
       host: '192.0.2.7',
       port: 5061,
     });
+  });
+
+  it('reliable: reconnects to the source host, not a Via-supplied address', () => {
+    const src: TransportEndpoint = { protocol: 'tcp', host: '192.0.2.7', port: 50123 };
+    const res = response(['SIP/2.0/TCP 203.0.113.66:5070;received=203.0.113.66;branch=z']);
+    expect(responseDestination(res, src)).toEqual({
+      protocol: 'tcp',
+      host: '192.0.2.7',
+      port: 5070,
+    });
+  });
+
+  it('reliable: WebSocket default ports', () => {
+    const ws: TransportEndpoint = { protocol: 'ws', host: '192.0.2.7', port: 50123 };
+    const wss: TransportEndpoint = { protocol: 'wss', host: '192.0.2.7', port: 50124 };
+    expect(responseDestination(response(['SIP/2.0/WS x.invalid;branch=z']), ws).port).toBe(80);
+    expect(responseDestination(response(['SIP/2.0/WSS x.invalid;branch=z']), wss).port).toBe(443);
   });
 
   it('throws without a Via', () => {

@@ -3,7 +3,7 @@
  * (RFC 3261 §18.2.1, RFC 3581 §4) and choosing where a response goes when the connection the
  * request came on is gone, or for UDP (RFC 3261 §18.2.2, RFC 3581 §4).
  */
-import { formatVia, getVias, nextListComma, parseVia, SipHeaders } from '../message/index.js';
+import { formatVia, getVias, nextListComma, parseVia } from '../message/index.js';
 import type { SipRequest, SipResponse, TransportEndpoint } from '../message/index.js';
 import { defaultPort } from './resolve.js';
 
@@ -17,62 +17,52 @@ export function firstElementEnd(value: string): number {
 }
 
 /**
- * Adds `received` and fills `rport` on the top Via of a request that arrived from `source`.
+ * Stamps `received` and `rport` on the top Via of a request that arrived from `source`.
  *
- * `received` goes in when the sent-by host differs from the source address (RFC 3261
- * §18.2.1) and also whenever the client asked for `rport`, which RFC 3581 §4 requires even
- * when they match. An empty `rport` gets the source port. Only the first value of the first
- * Via line is rewritten; any further values on that line and later lines stay byte-identical.
- * Throws SipParseError when the top Via cannot be parsed.
+ * `received` is always set to the real source address, overwriting whatever the sender put
+ * there. RFC 3261 §18.2.1 requires it when the sent-by host differs from the source and RFC 3581
+ * §4 whenever `rport` is present; writing it unconditionally is allowed and means a forged
+ * `received` can never survive into the response's Via. Likewise a present `rport` always gets
+ * the source port: a client sends it empty (RFC 3581 §3), so a value can only be forged.
+ * Only the first value of the first Via line is rewritten, in place (SipHeaders.replaceLine),
+ * so further values on that line and later lines stay byte-identical and the other headers'
+ * cached parses survive. Throws SipParseError when the top Via cannot be parsed.
  */
 export function stampReceived(req: SipRequest, source: TransportEndpoint): void {
-  let done = false;
-  const entries: Array<[string, string]> = [];
-  for (const field of req.headers.entries()) {
-    if (done || field.name.toLowerCase() !== 'via') {
-      entries.push([field.name, field.value]);
-      continue;
-    }
-    done = true;
-    const end = firstElementEnd(field.value);
-    const top = parseVia(field.value.slice(0, end).trim());
-    if (!stampVia(top, source)) return;
-    entries.push([field.name, formatVia(top) + field.value.slice(end)]);
-  }
-  // Rebuilt rather than edited in place: SipHeaders only offers whole-header replacement, and
-  // the Via lines must keep their positions and split.
-  if (done) req.headers = SipHeaders.from(entries);
+  const line = req.headers.get('Via');
+  if (line === undefined) return;
+  const end = firstElementEnd(line);
+  const top = parseVia(line.slice(0, end).trim());
+  if (!stampVia(top, source)) return;
+  req.headers.replaceLine('Via', 0, formatVia(top) + line.slice(end));
 }
 
 /** Applies received/rport to a parsed Via; returns whether anything changed. */
-function stampVia(
-  via: { host: string; params: Map<string, string | null> },
-  source: TransportEndpoint,
-): boolean {
+function stampVia(via: { params: Map<string, string | null> }, source: TransportEndpoint): boolean {
   let changed = false;
-  const rport = via.params.get('rport');
-  const wantsRport = via.params.has('rport');
-  if (wantsRport && (rport === null || rport === '')) {
-    via.params.set('rport', String(source.port));
+  const port = String(source.port);
+  if (via.params.has('rport') && via.params.get('rport') !== port) {
+    via.params.set('rport', port);
     changed = true;
   }
-  if (via.host.toLowerCase() !== source.host.toLowerCase() || wantsRport) {
-    if (via.params.get('received') !== source.host) {
-      via.params.set('received', source.host);
-      changed = true;
-    }
+  if (via.params.get('received') !== source.host) {
+    via.params.set('received', source.host);
+    changed = true;
   }
   return changed;
 }
 
 /**
- * Where a response goes when it cannot (or, for UDP, need not) reuse the request's connection,
- * from the response's top Via and the request's source:
- * - UDP: the `received` address (else the source address, which is what `received` would
- *   have said) and the `rport` value, else the sent-by port, else 5060; `maddr` wins when
- *   present (RFC 3261 §18.2.2).
- * - Reliable transports: `received` (else sent-by) host and the sent-by port or the protocol's
- *   default port (RFC 3261 §18.2.2); the connection id is dropped so a new one is opened.
+ * Where a response goes when it cannot (or, for UDP, need not) reuse the request's connection
+ * (RFC 3261 §18.2.2, RFC 3581 §4). The host is always the address the request really came from:
+ * the Via's `received` would name it once stamped, but a request that failed to parse is
+ * answered unstamped, so its `received` (and `maddr`) is whatever the sender wrote, and trusting
+ * it would let anyone aim our responses and retransmissions at a third party.
+ * - UDP: the source port when the Via asked for `rport` (what stamping writes), else the sent-by
+ *   port, else 5060. A `maddr` is ignored: honouring one that differs from the source is the
+ *   same reflection, and one equal to it changes nothing.
+ * - Reliable transports (the request's connection is gone): a new connection to the source host
+ *   at the sent-by port or the protocol's default port; the connection id is dropped.
  * Throws when the response carries no Via.
  */
 export function responseDestination(
@@ -82,29 +72,9 @@ export function responseDestination(
   const via = getVias(res)[0];
   if (!via) throw new Error('response has no Via header');
   const protocol = requestSource.protocol;
-  const received = nonEmpty(via.params.get('received'));
-  if (protocol === 'udp') {
-    const maddr = nonEmpty(via.params.get('maddr'));
-    if (maddr) return { protocol, host: maddr, port: via.port ?? defaultPort(protocol) };
-    const rport = via.params.get('rport');
-    const rportNumber = rport ? Number(rport) : NaN;
-    let port = via.port ?? defaultPort(protocol);
-    if (Number.isInteger(rportNumber) && rportNumber > 0 && rportNumber < 65536) {
-      port = rportNumber;
-    } else if (via.params.has('rport')) {
-      // An rport left empty (the message was not stamped on arrival): the source port is
-      // exactly what it would have been filled with.
-      port = requestSource.port;
-    }
-    return { protocol, host: received ?? requestSource.host, port };
+  const host = requestSource.host;
+  if (protocol === 'udp' && via.params.has('rport')) {
+    return { protocol, host, port: requestSource.port };
   }
-  return {
-    protocol,
-    host: received ?? via.host,
-    port: via.port ?? defaultPort(protocol),
-  };
-}
-
-function nonEmpty(value: string | null | undefined): string | undefined {
-  return value === null || value === undefined || value === '' ? undefined : value;
+  return { protocol, host, port: via.port ?? defaultPort(protocol) };
 }

@@ -24,8 +24,13 @@ import {
 /** The WebSocket subprotocol for SIP (RFC 7118 §4.1). */
 export const SIP_SUBPROTOCOL = 'sip';
 
-const PING = '\r\n\r\n';
+const PING = Buffer.from('\r\n\r\n', 'latin1');
 const PONG = Buffer.from('\r\n', 'latin1');
+
+/** Whether a frame is exactly the CRLFCRLF keep-alive ping; the length test settles most. */
+export function isPing(frame: Buffer): boolean {
+  return frame.length === PING.length && frame.equals(PING);
+}
 
 /** Flattens the shapes `ws` hands out into one Buffer. */
 function toBuffer(data: RawData): Buffer {
@@ -243,8 +248,9 @@ export class WsTransport {
     try {
       this.sink.activity(conn);
       const buffer = toBuffer(data);
-      // Browser stacks (SIP.js) reuse the RFC 5626 CRLF keep-alive over WebSocket.
-      if (buffer.toString('latin1') === PING) {
+      // Browser stacks (SIP.js) reuse the RFC 5626 CRLF keep-alive over WebSocket. Compared
+      // in bytes, and only for 4-byte frames, so ordinary messages are never decoded here.
+      if (isPing(buffer)) {
         if (conn.isOpen()) ws.send(PONG, { binary: false });
         return;
       }

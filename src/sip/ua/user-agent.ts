@@ -450,7 +450,6 @@ export class UserAgent extends EventEmitter<UserAgentEvents> implements CallServ
     await Promise.allSettled(this.calls().map((c) => c.hangup('shutdown')));
     await this.options.transactions.shutdown();
   }
-
 }
 
 /**
