@@ -30,48 +30,18 @@ import { sdpOf } from './body.js';
 import type { CallServices } from './call-services.js';
 import { Dialog } from './dialog.js';
 import { InDialogOffers } from './in-dialog-offers.js';
-import { handleRefer, type IncomingRefer } from './refer-handler.js';
+import { handleRefer } from './refer-handler.js';
 import { ReliableProvisionals } from './reliable-provisionals.js';
 import { optionTags } from './request-checks.js';
 import { CallSessionTimer } from './session-timer.js';
-import { Retransmitter } from './retransmitter.js';
+import { AckWait } from './ack-wait.js';
 import { warning } from './warning.js';
 import { background } from './guard.js';
+import type { AnswerOptions, CallEnd, CallState, SipCallEvents } from './sip-call-types.js';
 
 export type { IncomingRefer } from './refer-handler.js';
 
-/** Where a call is in its life. */
-export type CallState = 'calling' | 'ringing' | 'answered' | 'ended';
-
-/** Why a call ended. */
-export interface CallEnd {
-  /** Short machine-readable cause: local-bye, remote-bye, cancelled, rejected, timeout, … */
-  reason: string;
-  /** SIP status that ended it, when one did. */
-  status?: number;
-  /** Which side ended it. */
-  by: 'local' | 'remote' | 'system';
-}
-
-/** Events a call emits. */
-export interface SipCallEvents {
-  ringing: [];
-  answered: [];
-  media: [NegotiatedMedia];
-  hold: [];
-  unhold: [];
-  info: [{ contentType?: string; body: Buffer }];
-  refer: [IncomingRefer];
-  notify: [SipRequest];
-  ended: [CallEnd];
-}
-
-/** Options for answering an inbound call. */
-export interface AnswerOptions {
-  /** Our RTP address, port and codecs. */
-  media: LocalMedia;
-  headers?: Array<[string, string]>;
-}
+export type { AnswerOptions, CallEnd, CallState, SipCallEvents } from './sip-call-types.js';
 
 /** The SIP side of one call. */
 export class SipCall extends EventEmitter<SipCallEvents> {
@@ -103,9 +73,7 @@ export class SipCall extends EventEmitter<SipCallEvents> {
   private resolveAnswered!: () => void;
   private rejectAnswered!: (e: Error) => void;
   private resolveEnded!: (e: CallEnd) => void;
-  private readonly retransmit = new Retransmitter();
-  private pendingAckSeq?: number;
-  private readonly ackWaiters: Array<() => void> = [];
+  private readonly ack: AckWait;
   private byeSent?: Promise<void>;
   private readonly offers: InDialogOffers;
   private readonly timer: CallSessionTimer;
@@ -121,6 +89,7 @@ export class SipCall extends EventEmitter<SipCallEvents> {
     super();
     this.state = direction === 'inbound' ? 'ringing' : 'calling';
     this.localTag = localTag;
+    this.ack = new AckWait(core);
     this.answered = new Promise<void>((res, rej) => {
       this.resolveAnswered = res;
       this.rejectAnswered = rej;
@@ -142,7 +111,7 @@ export class SipCall extends EventEmitter<SipCallEvents> {
       nextLocalMedia: () => this.nextLocalMedia(),
       setMedia: (media) => this.setMedia(media),
       setHold: (hold) => this.setHold(hold),
-      awaitingAck: () => this.pendingAckSeq !== undefined,
+      awaitingAck: () => this.ack.pending,
       awaitAck: (seq, resend) => this.awaitAck(seq, resend),
     });
     if (direction === 'inbound') this.remoteSdp = sdpOf(invite);
@@ -296,19 +265,13 @@ export class SipCall extends EventEmitter<SipCallEvents> {
    * retransmissions gave up): a BYE that overtakes a lost 200 would meet an unknown dialog.
    */
   private async sendBye(reason: string): Promise<void> {
-    if (this.pendingAckSeq !== undefined) {
-      await new Promise<void>((resolve) => this.ackWaiters.push(resolve));
+    if (this.ack.pending) {
+      await this.ack.settled();
       if (this.state === 'ended') return;
     }
     const dialog = this.dialog;
     this.finish({ reason, by: reason === 'local-bye' ? 'local' : 'system' });
     if (dialog) await this.core.sendInDialog(dialog, 'BYE');
-  }
-
-  /** The ACK we waited for came, or its wait gave up: release whoever waits on it. */
-  private settleAck(): void {
-    this.pendingAckSeq = undefined;
-    for (const resolve of this.ackWaiters.splice(0)) resolve();
   }
 
   /** Puts the peer on hold (a=sendonly) or takes it off (a=sendrecv) with a re-INVITE. */
@@ -389,9 +352,7 @@ export class SipCall extends EventEmitter<SipCallEvents> {
   /** An ACK for one of our 2xx arrived. */
   handleAck(ack: SipRequest): void {
     const seq = getCSeq(ack).seq;
-    if (this.pendingAckSeq !== seq) return;
-    this.retransmit.stop('2xx');
-    this.settleAck();
+    if (!this.ack.acknowledge(seq)) return;
     const sdp = sdpOf(ack);
     if (sdp !== undefined && this.localSdp !== undefined) {
       const media = readAnswer(this.localSdp, sdp);
@@ -456,8 +417,7 @@ export class SipCall extends EventEmitter<SipCallEvents> {
     this.state = 'ended';
     this.endInfo = end;
     this.timer.stop();
-    this.retransmit.stopAll();
-    this.settleAck();
+    this.ack.stop();
     this.reliable.stop();
     if (this.dialog) this.core.removeDialog(this.dialog);
     this.core.callEnded(this);
@@ -499,18 +459,10 @@ export class SipCall extends EventEmitter<SipCallEvents> {
 
   /** Retransmits a 2xx until the ACK comes (RFC 3261 §13.3.1.4); no ACK in 64*T1 → BYE. */
   private awaitAck(seq: number, resend: () => void): void {
-    this.pendingAckSeq = seq;
-    const protocol = this.dialog?.flow.protocol ?? 'udp';
-    const reliable = this.core.isReliable(protocol);
-    this.retransmit.start('2xx', this.core.t1Ms, this.core.t2Ms, {
-      send: reliable ? () => undefined : resend,
-      giveUp: () => {
-        if (this.pendingAckSeq !== seq) return;
-        // A hangup already waiting for this ACK goes ahead with its BYE; otherwise end here.
-        const hangupWaiting = this.ackWaiters.length > 0;
-        this.settleAck();
-        if (!hangupWaiting) background(this.hangup('no-ack'));
-      },
+    const reliable = this.core.isReliable(this.dialog?.flow.protocol ?? 'udp');
+    this.ack.start(seq, reliable ? undefined : resend, (hangupWaiting) => {
+      // A hangup already waiting for this ACK goes ahead with its BYE; otherwise end here.
+      if (!hangupWaiting) background(this.hangup('no-ack'));
     });
   }
 
