@@ -5,10 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildHttpServer } from './api/index.js';
 import type { AppConfig } from './config/index.js';
-import { RtpPortPool } from './media/index.js';
+import { CallService } from './calls/index.js';
+import { SipLeg } from './channels/index.js';
+import { MediaClock, repairRecordings, RtpPortPool } from './media/index.js';
 import { createLogger, createMetrics, type Logger, type Metrics } from './observability/index.js';
 import {
   DigestChallenger,
@@ -18,7 +22,6 @@ import {
   TransportLayer,
   UserAgent,
   hostPort,
-  type SipCall,
   type TransportEndpoint,
   type TransportOptions,
 } from './sip/index.js';
@@ -31,6 +34,10 @@ export interface Switchboard {
   ua: UserAgent;
   logger: Logger;
   metrics: Metrics;
+  /** Live legs with media: play, record, bridge, DTMF events. */
+  calls: CallService;
+  /** The shared 20 ms media clock. */
+  clock: MediaClock;
   /** The bound SIP endpoints (real ports when 0 was configured). */
   sipEndpoints(): TransportEndpoint[];
   /** Open SIP connections (TCP, TLS, WebSocket). */
@@ -45,6 +52,9 @@ export interface Switchboard {
 export interface StartOptions {
   logger?: Logger;
 }
+
+/** The prompt shipped with the package, played by the prompt-test extension. */
+const BUNDLED_PROMPT = fileURLToPath(new URL('../assets/prompts/welcome.wav', import.meta.url));
 
 /** The address other hosts should use to reach us when we bind to a wildcard. */
 export function detectPublicHost(bindHost: string): string {
@@ -136,7 +146,42 @@ export async function startSwitchboard(
     defaultMedia: () => ({ address: publicHost, port: 9, direction: 'inactive' }),
   });
   wireMetrics(ua, transport, metrics);
-  ua.on('call', (call) => void routeInbound(call, config, rtpPorts, publicHost, logger));
+
+  const recordingsDir = config.media.recordingsDir ?? path.join(config.dataDir, 'recordings');
+  await mkdir(recordingsDir, { recursive: true });
+  // A crash leaves recordings with placeholder header sizes; fix them before anything else.
+  const repair = await repairRecordings(recordingsDir);
+  if (repair.repaired.length > 0 || repair.failed.length > 0) {
+    logger.warn(
+      { repaired: repair.repaired.length, failed: repair.failed.length },
+      'repaired interrupted recordings',
+    );
+  }
+  const clock = new MediaClock({
+    onError: (err) => logger.error({ err: (err as Error).message }, 'media tick failed'),
+  });
+  const calls = new CallService({
+    ua,
+    rtpPorts,
+    clock,
+    publicHost,
+    codecs: config.media.codecs,
+    leg: {
+      inactivityTimeoutMs: config.rtp.timeoutS * 1000,
+      jitterMinDelayMs: config.rtp.jitterMinMs,
+      jitterMaxDelayMs: config.rtp.jitterMaxMs,
+      inbandDtmf: config.media.inbandDtmf === 'auto' ? undefined : config.media.inbandDtmf === 'always',
+    },
+    recording: { dir: recordingsDir, mode: config.media.recordingMode, all: config.media.recordCalls },
+    extensions: {
+      echo: config.sip.testExtension,
+      prompt: config.media.promptExtension,
+      promptFile: config.media.promptFile ?? BUNDLED_PROMPT,
+    },
+    logger: logger.child({ room: 'calls' }),
+  });
+  wireMediaMetrics(calls, metrics);
+  ua.on('call', (call) => void calls.handleInbound(call));
 
   // Expired registrations vanish lazily on lookup; this sweep keeps the gauge and store true.
   const pruneTimer = setInterval(() => {
@@ -172,6 +217,8 @@ export async function startSwitchboard(
     ua,
     logger,
     metrics,
+    calls,
+    clock,
     sipEndpoints: () => transport.endpoints(),
     sipConnections: () => transport.stats().connections,
     httpPort,
@@ -182,6 +229,7 @@ export async function startSwitchboard(
       logger.info({ calls: ua.calls().length }, 'shutting down');
       const grace = new Promise<void>((r) => setTimeout(r, config.shutdownGraceMs).unref());
       await Promise.race([ua.shutdown(), grace]);
+      clock.stop();
       await transport.stop();
       await http.close();
     },
@@ -194,34 +242,27 @@ async function listen(http: FastifyInstance, config: AppConfig): Promise<number>
   return typeof addr === 'object' && addr ? addr.port : config.http.port;
 }
 
-/** Until dispatch rules exist (next issues): the test extension is answered, the rest 404. */
-async function routeInbound(
-  call: SipCall,
-  config: AppConfig,
-  rtpPorts: RtpPortPool,
-  publicHost: string,
-  logger: Logger,
-): Promise<void> {
-  // Route on the Request-URI (where the caller asked to go), not on To (who it names).
-  const user = call.requestUri?.user ?? '';
-  if (user !== config.sip.testExtension) {
-    call.reject(404, 'No route for the called number');
-    return;
-  }
-  let rtp;
-  try {
-    rtp = await rtpPorts.allocate();
-  } catch (err) {
-    logger.error({ err: (err as Error).message }, 'no RTP port for call');
-    call.reject(503, 'No media port available');
-    return;
-  }
-  void call.ended.then(() => rtp.release());
-  if (call.state !== 'ringing') {
-    rtp.release();
-    return;
-  }
-  call.answer({ media: { address: publicHost, port: rtp.port } });
+function wireMediaMetrics(calls: CallService, metrics: Metrics): void {
+  const m = metrics.media;
+  calls.on('leg', () => m.activeLegs.set(calls.legs().length));
+  calls.on('dtmf', (_leg, event) => m.dtmfEvents.inc({ source: event.source }));
+  calls.on('recorded', () => m.recordings.inc());
+  calls.on('legEnded', (leg) => {
+    m.activeLegs.set(calls.legs().length);
+    if (!(leg instanceof SipLeg)) return;
+    const stats = leg.stats();
+    m.rtpPacketsReceived.inc(stats.rtp.packetsReceived);
+    m.rtpPacketsSent.inc(stats.rtp.packetsSent);
+    m.rtpPacketsLost.inc(Math.max(0, stats.rtp.packetsLost));
+    m.rtpJitterSeconds.observe(stats.rtp.jitterMs / 1000);
+    for (const [reason, count] of Object.entries(stats.rtp.dropped)) {
+      if (count > 0) m.rtpPacketsDropped.inc({ reason }, count);
+    }
+    if (stats.jitter.late > 0) m.rtpPacketsDropped.inc({ reason: 'late' }, stats.jitter.late);
+    if (stats.jitter.duplicates > 0) {
+      m.rtpPacketsDropped.inc({ reason: 'duplicate' }, stats.jitter.duplicates);
+    }
+  });
 }
 
 function wireMetrics(ua: UserAgent, transport: TransportLayer, metrics: Metrics): void {

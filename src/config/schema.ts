@@ -61,12 +61,46 @@ export const configSchema = z
       .object({
         portMin: port.default(10_000),
         portMax: port.default(20_000),
+        /** No RTP for this long (while the peer should send) ends the call; 0 = never. */
+        timeoutS: z.coerce.number().min(0).max(86_400).default(60),
+        /** Jitter buffer depth bounds; the buffer adapts between them. */
+        jitterMinMs: z.coerce.number().int().min(0).max(1000).default(20),
+        jitterMaxMs: z.coerce.number().int().min(20).max(2000).default(200),
       })
       .strict()
       .refine((r) => r.portMin <= r.portMax, {
         message: 'rtp.portMin must not be greater than rtp.portMax',
         path: ['portMin'],
       })
+      .refine((r) => r.jitterMinMs <= r.jitterMaxMs, {
+        message: 'rtp.jitterMinMs must not be greater than rtp.jitterMaxMs',
+        path: ['jitterMinMs'],
+      })
+      .prefault({}),
+    media: z
+      .object({
+        /** Codecs offered and accepted, most preferred first. */
+        codecs: z
+          .array(z.enum(['PCMU', 'PCMA', 'G722', 'opus']))
+          .min(1)
+          .default(['PCMU', 'PCMA', 'G722', 'opus']),
+        /** Record every answered call (both directions) into recordingsDir. */
+        recordCalls: z
+          .union([z.boolean(), z.enum(['true', 'false'])])
+          .transform((v) => v === true || v === 'true')
+          .default(false),
+        /** Default `<dataDir>/recordings`. */
+        recordingsDir: z.string().optional(),
+        /** stereo (caller left, other party right), mono (mixed) or both files. */
+        recordingMode: z.enum(['stereo', 'mono', 'both']).default('both'),
+        /** Extension that plays promptFile and hangs up (the prompt test). */
+        promptExtension: z.string().default('1001'),
+        /** WAV file for the prompt test; default the bundled welcome prompt. */
+        promptFile: z.string().optional(),
+        /** Listen for in-band DTMF tones even when RFC 4733 was negotiated. */
+        inbandDtmf: z.enum(['auto', 'always', 'never']).default('auto'),
+      })
+      .strict()
       .prefault({}),
     dataDir: z.string().min(1).default('./data'),
     /** Keep personal data (numbers, addresses, digits) in logs: local debugging only. */

@@ -24,10 +24,31 @@ export interface SipMetrics {
   registrations: Gauge;
 }
 
+/** The metrics the media plane reports (counted per leg when the leg ends, plus live gauges). */
+export interface MediaMetrics {
+  /** Legs with live audio. */
+  activeLegs: Gauge;
+  /** RTP packets received on ended legs. */
+  rtpPacketsReceived: Counter;
+  /** RTP packets sent on ended legs. */
+  rtpPacketsSent: Counter;
+  /** RTP packets the peer sent that never arrived (RFC 3550 cumulative loss). */
+  rtpPacketsLost: Counter;
+  /** Packets discarded, by reason (malformed, unknown-payload-type, wrong-source, late, …). */
+  rtpPacketsDropped: Counter<'reason'>;
+  /** Interarrival jitter at the end of each leg, in seconds. */
+  rtpJitterSeconds: Histogram;
+  /** DTMF key presses, by how they arrived. */
+  dtmfEvents: Counter<'source'>;
+  /** Recordings finalised. */
+  recordings: Counter;
+}
+
 /** A registry plus the named metrics. */
 export interface Metrics {
   registry: Registry;
   sip: SipMetrics;
+  media: MediaMetrics;
 }
 
 /** Creates a fresh registry with process metrics and the SIP metrics. */
@@ -82,6 +103,51 @@ export function createMetrics(): Metrics {
       registrations: new Gauge({
         name: 'switchboard_sip_registrations',
         help: 'Registered SIP contacts',
+        registers: r,
+      }),
+    },
+    media: {
+      activeLegs: new Gauge({
+        name: 'switchboard_media_active_legs',
+        help: 'Legs with live audio',
+        registers: r,
+      }),
+      rtpPacketsReceived: new Counter({
+        name: 'switchboard_rtp_packets_received_total',
+        help: 'RTP packets received (counted when a leg ends)',
+        registers: r,
+      }),
+      rtpPacketsSent: new Counter({
+        name: 'switchboard_rtp_packets_sent_total',
+        help: 'RTP packets sent (counted when a leg ends)',
+        registers: r,
+      }),
+      rtpPacketsLost: new Counter({
+        name: 'switchboard_rtp_packets_lost_total',
+        help: 'RTP packets lost on the way to us (counted when a leg ends)',
+        registers: r,
+      }),
+      rtpPacketsDropped: new Counter({
+        name: 'switchboard_rtp_packets_dropped_total',
+        help: 'RTP/RTCP packets discarded, by reason',
+        labelNames: ['reason'],
+        registers: r,
+      }),
+      rtpJitterSeconds: new Histogram({
+        name: 'switchboard_rtp_jitter_seconds',
+        help: 'Interarrival jitter of each leg at its end',
+        buckets: [0.001, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32],
+        registers: r,
+      }),
+      dtmfEvents: new Counter({
+        name: 'switchboard_dtmf_events_total',
+        help: 'DTMF key presses received, by path',
+        labelNames: ['source'],
+        registers: r,
+      }),
+      recordings: new Counter({
+        name: 'switchboard_recordings_total',
+        help: 'Recordings finalised',
         registers: r,
       }),
     },

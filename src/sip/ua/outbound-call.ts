@@ -77,7 +77,8 @@ async function findRoute(ua: UserAgent, target: string, opts: OutboundCallOption
   return { requestUri: t, toUri: t, dest };
 }
 
-async function lookupUser(ua: UserAgent, user: string): Promise<Binding | undefined> {
+/** The first live binding of a registered user name, in our domain or under any host. */
+export async function lookupUser(ua: UserAgent, user: string): Promise<Binding | undefined> {
   const registrar = ua.options.registrar;
   if (!registrar) return undefined;
   const exact = await registrar.lookup(`sip:${user}@${ua.options.domain}`);

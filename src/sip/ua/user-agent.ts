@@ -21,7 +21,7 @@ import {
   type TransportEndpoint,
   type TransportProtocol,
 } from '../message/index.js';
-import type { Registrar, RegistrationStore } from '../registrar/index.js';
+import type { Binding, Registrar, RegistrationStore } from '../registrar/index.js';
 import type { LocalMedia } from '../sdp/index.js';
 import type { ServerTransaction, TransactionLayer } from '../transaction/index.js';
 import type { TransportLayer } from '../transport/index.js';
@@ -29,7 +29,7 @@ import { sdpOf } from './body.js';
 import type { CallServices, InDialogOptions } from './call-services.js';
 import { ALLOWED_METHODS, MIN_SESSION_EXPIRES_S, SUPPORTED_OPTIONS } from './constants.js';
 import { Dialog, dialogKey } from './dialog.js';
-import { placeCall, type OutboundCallOptions } from './outbound-call.js';
+import { lookupUser, placeCall, type OutboundCallOptions } from './outbound-call.js';
 import { checkRequest } from './request-checks.js';
 import { warning } from './warning.js';
 import { background } from './guard.js';
@@ -129,6 +129,11 @@ export class UserAgent extends EventEmitter<UserAgentEvents> implements CallServ
   call(target: string, opts: OutboundCallOptions = {}): Promise<SipCall> {
     if (this.draining) return Promise.reject(new Error('user agent is shutting down'));
     return placeCall(this, target, opts);
+  }
+
+  /** The current binding of a registered user name, or undefined when it is not registered. */
+  lookupUser(user: string): Promise<Binding | undefined> {
+    return lookupUser(this, user);
   }
 
   // ---- CallServices ------------------------------------------------------------------------

@@ -15,7 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,6 +49,18 @@ export interface BaresipOptions {
   sipTrace?: boolean;
   /** Bound on process start-up plus ctrl_tcp connection. Default 10 s. */
   startTimeoutMs?: number;
+  /**
+   * Microphone: a mono PCM16 WAV file played by the `aufile` module instead of the sine
+   * generator (baresip ends the call's audio source when the file ends, sending silence).
+   */
+  audioFile?: { path: string; sampleRateHz: number };
+  /**
+   * Record what is sent and heard with the `sndfile` module into `<dir>/snd/`: per call
+   * `dump-<peer>-enc.wav` (what baresip sent) and `dump-<peer>-dec.wav` (what it heard).
+   */
+  record?: boolean;
+  /** Restrict and order the audio codecs (baresip `audio_codecs`, e.g. `['G722']`). */
+  codecs?: string[];
 }
 
 /** One event baresip reported over ctrl_tcp. */
@@ -209,8 +221,10 @@ export class Baresip {
   }
 
   /** The options this instance was created with, defaults filled in. */
-  readonly options: Required<Omit<BaresipOptions, 'serverPort' | 'password'>> &
-    Pick<BaresipOptions, 'serverPort' | 'password'>;
+  readonly options: Required<
+    Omit<BaresipOptions, 'serverPort' | 'password' | 'audioFile' | 'record' | 'codecs'>
+  > &
+    Pick<BaresipOptions, 'serverPort' | 'password' | 'audioFile' | 'record' | 'codecs'>;
   /** Local SIP port (UDP and TCP), known after {@link start}. */
   sipPort = 0;
   /** Local ctrl_tcp port, known after {@link start}. */
@@ -448,6 +462,16 @@ export class Baresip {
     await this.command('dial', uri);
   }
 
+  /** Sends one DTMF digit on the current call (RFC 4733 telephone-event in baresip 1.0). */
+  async sendDigit(digit: string): Promise<void> {
+    await this.command('sndcode', digit);
+  }
+
+  /** Directory where `record: true` makes sndfile write its WAV dumps. */
+  get recordDir(): string {
+    return path.join(this.dir, 'snd');
+  }
+
   /** Answers the ringing incoming call (answermode manual). */
   async accept(): Promise<void> {
     await this.command('accept');
@@ -571,6 +595,7 @@ export class Baresip {
     this.sipPort = await pickSipPort();
     this.ctrlPort = await listen(net.createServer(), 0);
     this.dir = await mkdtemp(path.join(os.tmpdir(), `switchboard-baresip-${this.options.user}-`));
+    if (this.options.record) await mkdir(path.join(this.dir, 'snd'), { recursive: true });
     await writeFile(path.join(this.dir, 'config'), this.configText(moduleDir));
     // An empty accounts file: accounts are created over ctrl_tcp (see start()).
     await writeFile(path.join(this.dir, 'accounts'), '');
@@ -633,10 +658,16 @@ export class Baresip {
       'call_local_timeout 120',
       'call_max_calls 4',
       'audio_player aubridge,nil',
-      'audio_source ausine,440',
+      ...(this.options.audioFile
+        ? [
+            `audio_source aufile,${this.options.audioFile.path}`,
+            `ausrc_srate ${this.options.audioFile.sampleRateHz}`,
+            'ausrc_channels 1',
+          ]
+        : ['audio_source ausine,440', 'ausrc_srate 48000', 'ausrc_channels 2']),
       'audio_alert aubridge,nil',
-      'ausrc_srate 48000',
-      'ausrc_channels 2',
+      ...(this.options.codecs ? [`audio_codecs ${this.options.codecs.join(',')}`] : []),
+      ...(this.options.record ? [`snd_path ${path.join(this.dir, 'snd')}`] : []),
       'audio_buffer 20-160',
       'rtcp_mux no',
       'jitter_buffer_delay 5-10',
@@ -647,6 +678,8 @@ export class Baresip {
       'module g722.so',
       'module ausine.so',
       'module aubridge.so',
+      ...(this.options.audioFile ? ['module aufile.so'] : []),
+      ...(this.options.record ? ['module sndfile.so'] : []),
       'module_app menu.so',
       'module_app ctrl_tcp.so',
       `ctrl_tcp_listen 127.0.0.1:${this.ctrlPort}`,
