@@ -168,7 +168,7 @@ describe.each([pcmuCodec, pcmaCodec])('$name codec', (codec) => {
           1500 * Math.sin((2 * Math.PI * 375 * n) / 8000 + 2),
       ),
     );
-    let last = new Int16Array(0);
+    let last: Int16Array = new Int16Array(0);
     for (let offset = 0; offset < 1600; offset += 160) {
       last = decoder.decode(encoder.encode(signal.subarray(offset, offset + 160)));
     }
