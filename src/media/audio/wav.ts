@@ -17,11 +17,6 @@ export const WAV_HEADER_BYTES = 44;
  */
 export const WAV_UNKNOWN_SIZE = 0xffffffff;
 
-/** Offsets of the two size fields in a {@link wavHeader} header (used to patch them in place). */
-export const WAV_RIFF_SIZE_OFFSET = 4;
-/** Offset of the data chunk's size field in a canonical 44-byte header. */
-export const WAV_DATA_SIZE_OFFSET = 40;
-
 const FORMAT_PCM = 0x0001;
 const FORMAT_FLOAT = 0x0003;
 const FORMAT_ALAW = 0x0006;
