@@ -93,12 +93,16 @@ export class PacketLossConcealer {
   /** Sample `k` of the concealment since the loss began: the last pitch period repeated, faded. */
   private syntheticSample(k: number): number {
     if (k >= this.silentAfterSamples) return 0;
-    const pitch = this.pitch;
-    const history = this.history;
-    const value = history[history.length - pitch + (k % pitch)]!;
+    const value = this.repeated(k);
     if (k < this.fullLevelSamples) return value;
     const gain = (this.silentAfterSamples - k) / (this.silentAfterSamples - this.fullLevelSamples);
     return Math.round(value * gain);
+  }
+
+  /** Sample `k` of the plain repetition of the last pitch period. */
+  private repeated(k: number): number {
+    const history = this.history;
+    return history[history.length - this.pitch + (k % this.pitch)]!;
   }
 
   private remember(samples: Int16Array): void {
