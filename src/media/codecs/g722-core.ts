@@ -11,270 +11,71 @@
  */
 
 /** Half of the symmetric 24-tap QMF (the other half mirrors it). */
-export const QMF_COEFFICIENTS = Int32Array.of(
-  3,
-  -11,
-  12,
-  32,
-  -210,
-  951,
-  3876,
-  -805,
-  362,
-  -156,
-  53,
-  -11,
-);
+export const QMF_COEFFICIENTS = new Int32Array([
+  3, -11, 12, 32, -210, 951, 3876, -805, 362, -156, 53, -11,
+]);
 
 /** Low-band quantiser decision levels (QUANTL), scaled by the scale factor then >> 12. */
-export const LOW_DECISION_LEVELS = Int32Array.of(
-  0,
-  35,
-  72,
-  110,
-  150,
-  190,
-  233,
-  276,
-  323,
-  370,
-  422,
-  473,
-  530,
-  587,
-  650,
-  714,
-  786,
-  858,
-  940,
-  1023,
-  1121,
-  1219,
-  1339,
-  1458,
-  1612,
-  1765,
-  1980,
-  2195,
-  2557,
-  2919,
-);
+export const LOW_DECISION_LEVELS = new Int32Array([
+  0, 35, 72, 110, 150, 190, 233, 276, 323, 370, 422, 473, 530, 587, 650, 714, 786, 858, 940, 1023,
+  1121, 1219, 1339, 1458, 1612, 1765, 1980, 2195, 2557, 2919,
+]);
 
 /** 6-bit low-band code for a negative difference, by quantiser interval (QUANTL). */
-export const LOW_CODE_NEGATIVE = Int32Array.of(
-  0,
-  63,
-  62,
-  31,
-  30,
-  29,
-  28,
-  27,
-  26,
-  25,
-  24,
-  23,
-  22,
-  21,
-  20,
-  19,
-  18,
-  17,
-  16,
-  15,
-  14,
-  13,
-  12,
-  11,
-  10,
-  9,
-  8,
-  7,
-  6,
-  5,
-  4,
-);
+export const LOW_CODE_NEGATIVE = new Int32Array([
+  0, 63, 62, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10,
+  9, 8, 7, 6, 5, 4,
+]);
 
 /** 6-bit low-band code for a non-negative difference, by quantiser interval (QUANTL). */
-export const LOW_CODE_POSITIVE = Int32Array.of(
-  0,
-  61,
-  60,
-  59,
-  58,
-  57,
-  56,
-  55,
-  54,
-  53,
-  52,
-  51,
-  50,
-  49,
-  48,
-  47,
-  46,
-  45,
-  44,
-  43,
-  42,
-  41,
-  40,
-  39,
-  38,
-  37,
-  36,
-  35,
-  34,
-  33,
-  32,
-);
+export const LOW_CODE_POSITIVE = new Int32Array([
+  0, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44, 43, 42, 41, 40, 39, 38,
+  37, 36, 35, 34, 33, 32,
+]);
 
 /** Inverse quantiser for the 6-bit low-band code: what the decoder outputs (INVQBL). */
-export const LOW_INVERSE_6BIT = Int32Array.of(
-  -136,
-  -136,
-  -136,
-  -136,
-  -24808,
-  -21904,
-  -19008,
-  -16704,
-  -14984,
-  -13512,
-  -12280,
-  -11192,
-  -10232,
-  -9360,
-  -8576,
-  -7856,
-  -7192,
-  -6576,
-  -6000,
-  -5456,
-  -4944,
-  -4464,
-  -4008,
-  -3576,
-  -3168,
-  -2776,
-  -2400,
-  -2032,
-  -1688,
-  -1360,
-  -1040,
-  -728,
-  24808,
-  21904,
-  19008,
-  16704,
-  14984,
-  13512,
-  12280,
-  11192,
-  10232,
-  9360,
-  8576,
-  7856,
-  7192,
-  6576,
-  6000,
-  5456,
-  4944,
-  4464,
-  4008,
-  3576,
-  3168,
-  2776,
-  2400,
-  2032,
-  1688,
-  1360,
-  1040,
-  728,
-  432,
-  136,
-  -432,
-  -136,
-);
+export const LOW_INVERSE_6BIT = new Int32Array([
+  -136, -136, -136, -136, -24808, -21904, -19008, -16704, -14984, -13512, -12280, -11192, -10232,
+  -9360, -8576, -7856, -7192, -6576, -6000, -5456, -4944, -4464, -4008, -3576, -3168, -2776, -2400,
+  -2032, -1688, -1360, -1040, -728, 24808, 21904, 19008, 16704, 14984, 13512, 12280, 11192, 10232,
+  9360, 8576, 7856, 7192, 6576, 6000, 5456, 4944, 4464, 4008, 3576, 3168, 2776, 2400, 2032, 1688,
+  1360, 1040, 728, 432, 136, -432, -136,
+]);
 
 /**
  * Inverse quantiser for the code's top 4 bits (INVQAL). The predictor adapts on this coarser
  * value so that it stays in step at the 56 and 48 kbit/s modes, where low bits are dropped.
  */
-export const LOW_INVERSE_4BIT = Int32Array.of(
+export const LOW_INVERSE_4BIT = new Int32Array([
+  0, -20456, -12896, -8968, -6288, -4240, -2584, -1200, 20456, 12896, 8968, 6288, 4240, 2584, 1200,
   0,
-  -20456,
-  -12896,
-  -8968,
-  -6288,
-  -4240,
-  -2584,
-  -1200,
-  20456,
-  12896,
-  8968,
-  6288,
-  4240,
-  2584,
-  1200,
-  0,
-);
+]);
 
 /** 4-bit code → magnitude class for the low-band log scale-factor update (LOGSCL). */
-export const LOW_MAGNITUDE_CLASS = Int32Array.of(0, 7, 6, 5, 4, 3, 2, 1, 7, 6, 5, 4, 3, 2, 1, 0);
+export const LOW_MAGNITUDE_CLASS = new Int32Array([0, 7, 6, 5, 4, 3, 2, 1, 7, 6, 5, 4, 3, 2, 1, 0]);
 
 /** Log scale-factor increments by low-band magnitude class (LOGSCL). */
-export const LOW_LOG_SCALE_STEP = Int32Array.of(-60, -30, 58, 172, 334, 538, 1198, 3042);
+export const LOW_LOG_SCALE_STEP = new Int32Array([-60, -30, 58, 172, 334, 538, 1198, 3042]);
 
 /** Inverse quantiser for the 2-bit high-band code (INVQAH). */
-export const HIGH_INVERSE = Int32Array.of(-7408, -1616, 7408, 1616);
+export const HIGH_INVERSE = new Int32Array([-7408, -1616, 7408, 1616]);
 
-/** High-band code for a negative / non-negative difference, by interval (QUANTH). */
-export const HIGH_CODE_NEGATIVE = Int32Array.of(0, 1, 0);
-export const HIGH_CODE_POSITIVE = Int32Array.of(0, 3, 2);
+/** High-band code for a negative difference, by interval (QUANTH). */
+export const HIGH_CODE_NEGATIVE = new Int32Array([0, 1, 0]);
+/** High-band code for a non-negative difference, by interval (QUANTH). */
+export const HIGH_CODE_POSITIVE = new Int32Array([0, 3, 2]);
 
 /** 2-bit code → magnitude class for the high-band log scale-factor update (LOGSCH). */
-export const HIGH_MAGNITUDE_CLASS = Int32Array.of(2, 1, 2, 1);
+export const HIGH_MAGNITUDE_CLASS = new Int32Array([2, 1, 2, 1]);
 
 /** Log scale-factor increments by high-band magnitude class (LOGSCH). */
-export const HIGH_LOG_SCALE_STEP = Int32Array.of(0, -214, 798);
+export const HIGH_LOG_SCALE_STEP = new Int32Array([0, -214, 798]);
 
 /** 2^(i/32) in Q11: the antilog table turning the log scale factor into a linear one (SCALEL). */
-const ANTILOG = Int32Array.of(
-  2048,
-  2093,
-  2139,
-  2186,
-  2233,
-  2282,
-  2332,
-  2383,
-  2435,
-  2489,
-  2543,
-  2599,
-  2656,
-  2714,
-  2774,
-  2834,
-  2896,
-  2960,
-  3025,
-  3091,
-  3158,
-  3228,
-  3298,
-  3371,
-  3444,
-  3520,
-  3597,
-  3676,
-  3756,
-  3838,
-  3922,
-  4008,
-);
+const ANTILOG = new Int32Array([
+  2048, 2093, 2139, 2186, 2233, 2282, 2332, 2383, 2435, 2489, 2543, 2599, 2656, 2714, 2774, 2834,
+  2896, 2960, 3025, 3091, 3158, 3228, 3298, 3371, 3444, 3520, 3597, 3676, 3756, 3838, 3922, 4008,
+]);
 
 /** Decision threshold of the 2-bit high-band quantiser, × scale factor >> 12 (QUANTH). */
 export const HIGH_DECISION_LEVEL = 564;
