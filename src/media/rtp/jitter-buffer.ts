@@ -1,0 +1,611 @@
+/**
+ * Adaptive jitter buffer. Packets are pushed as they arrive and pulled once per frame tick;
+ * each pull covers the next `frameMs` of RTP timestamp and returns the packets starting in
+ * that window plus the timestamp units nobody covered (to conceal). Packets live in a ring
+ * indexed by extended sequence number, so in-order push and pull are O(1) and allocate nothing.
+ *
+ * Delay: the target is the delay variation seen over the last ~8 s (max − min transit) plus a
+ * small margin, clamped to [minDelayMs, maxDelayMs]. The playout delay is measured as the
+ * largest lead (media time ahead of the playout point) of recent arrivals. Below target the
+ * buffer inserts a concealed frame at once (grow fast); above target by a frame for a whole
+ * second it skips one frame, preferring a silent gap (shrink slowly). When it runs dry it
+ * re-primes, so silence periods (DTX) and network stalls restart playout at the target delay.
+ */
+import type { RtpPacket } from './rtp-packet.js';
+import { DelayWindow } from './delay-window.js';
+
+/** Options of a {@link JitterBuffer}. */
+export interface JitterBufferOptions {
+  /** RTP clock rate of the stream (8000 for G.711 and G.722, 48000 for Opus). */
+  clockRateHz: number;
+  /** Media time each pull covers; default 20. */
+  frameMs?: number;
+  /** Smallest target delay; default 20. */
+  minDelayMs?: number;
+  /** Largest target delay; default 200. */
+  maxDelayMs?: number;
+  /** Delay buffered before the first playout, until measurements exist; default 40. */
+  initialDelayMs?: number;
+  /** Packets held at most; beyond that the buffer is flushed and re-primes. Default 100. */
+  maxPackets?: number;
+  /** A timestamp jump larger than this (without SSRC change) re-synchronises; default 1000. */
+  resyncThresholdMs?: number;
+}
+
+/** Outcome of {@link JitterBuffer.push}. */
+export type JitterPushResult = 'accepted' | 'duplicate' | 'late' | 'overflow';
+
+/** Nothing to play yet (priming): output silence, not concealment. */
+export interface JitterWaiting {
+  readonly kind: 'waiting';
+}
+
+/**
+ * One frame's worth of playout: decode `packets` in order, then conceal `lostTs` timestamp
+ * units (loss, or a frame inserted to grow the delay). Over time the decoded packets plus the
+ * concealment add up to exactly one frame per pull; a single pull may return more (a 30 ms
+ * packet) or less (nothing new while that packet still covers the window).
+ */
+export interface JitterFrame {
+  readonly kind: 'frame';
+  /** Packets whose timestamp falls in the window, in order. Valid until the next pull. */
+  readonly packets: readonly RtpPacket[];
+  /** Timestamp units of the window no packet covers: conceal them. */
+  readonly lostTs: number;
+}
+
+/** What {@link JitterBuffer.pull} returns. The frame object is reused by the next pull. */
+export type JitterPull = JitterWaiting | JitterFrame;
+
+/** Counters and gauges of a {@link JitterBuffer}. */
+export interface JitterBufferStats {
+  state: 'idle' | 'priming' | 'playing';
+  /** Media buffered ahead of the playout point at the last pull. */
+  delayMs: number;
+  /** Measured playout delay of the fastest recent packets; 0 before measurements. */
+  playoutDelayMs: number;
+  targetDelayMs: number;
+  /** RFC 3550 interarrival jitter of the pushed packets, in ms. */
+  jitterMs: number;
+  /** Packets pushed. */
+  received: number;
+  duplicates: number;
+  /** Packets that arrived after their playout time. */
+  late: number;
+  /** Sequence numbers never played (skipped at playout). */
+  lost: number;
+  /** Packets that arrived after a higher sequence number. */
+  reordered: number;
+  /** Times the buffer overflowed and was flushed. */
+  overflows: number;
+  /** Packets thrown away to shrink the delay or by an overflow flush. */
+  dropped: number;
+  /** Media time the caller was asked to conceal (loss, growth, underrun). */
+  concealedMs: number;
+  /** Frames inserted to grow the delay. */
+  stretches: number;
+  /** Frames skipped to shrink the delay. */
+  shrinks: number;
+  /** Times the buffer ran dry and re-primed. */
+  underruns: number;
+  /** Timestamp or sequence discontinuities re-synchronised. */
+  resyncs: number;
+  /** Packets held now. */
+  bufferedPackets: number;
+}
+
+const WAITING: JitterWaiting = Object.freeze({ kind: 'waiting' });
+/** Longest packet duration taken from timestamps (Opus allows 120 ms). */
+const MAX_PTIME_MS = 120;
+/** Delay-window memory: 8 buckets of 1 s. */
+const WINDOW_BUCKETS = 8;
+const WINDOW_BUCKET_MS = 1000;
+/** Pulls above target before a frame is skipped: one second at 20 ms. */
+const SHRINK_HOLD_MS = 1000;
+/** Concealed pulls after running dry, before switching to silence ("waiting"). */
+const UNDERRUN_CONCEAL_MS = 60;
+/** Arrivals measured before the delay estimate replaces the initial delay. */
+const MIN_SAMPLES = 50;
+
+class MutableFrame implements JitterFrame {
+  readonly kind = 'frame' as const;
+  packets: RtpPacket[] = [];
+  lostTs = 0;
+}
+
+/** An adaptive jitter buffer for one RTP source (see the module comment). */
+export class JitterBuffer {
+  private readonly tsPerMs: number;
+  private readonly frameMs: number;
+  private readonly frameTs: number;
+  private readonly minDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly initialDelayMs: number;
+  private readonly maxPackets: number;
+  private readonly resyncTs: number;
+  private readonly maxDelayTs: number;
+  private readonly maxPtimeTs: number;
+  private readonly mask: number;
+  private readonly ringSize: number;
+  private readonly slots: (RtpPacket | undefined)[];
+  private readonly slotSeq: Float64Array;
+  private readonly slotTs: Float64Array;
+  private readonly window = new DelayWindow(WINDOW_BUCKETS, WINDOW_BUCKET_MS);
+  private readonly frame = new MutableFrame();
+
+  private state: 'idle' | 'priming' | 'playing' = 'idle';
+  private count = 0;
+  private highestExtSeq = 0;
+  private highestRawTs = 0;
+  private highestMappedTs = 0;
+  // Timestamp re-synchronisation: mapped = unwrapped − offset; packets older than the jump
+  // (reordered across it) keep the previous offset.
+  private tsOffset = 0;
+  private prevTsOffset = 0;
+  private offsetStartSeq = 0;
+  private packetTs: number;
+  private lastDeltaTs = 0;
+  private nextPlaySeq = 0;
+  private lastPlayedSeq = -1;
+  private cursorTs = 0;
+  private coveredUntilTs = 0;
+  private playedUntilTs = -Infinity;
+  private primingPulls = 0;
+  private concealPullsLeft = 0;
+  private shrinkPulls = 0;
+  private targetMs: number;
+  private depthMs = 0;
+  private lastTransitTs = 0;
+  private lastJitterTimestamp = -1;
+  private jitterTs = 0;
+  private hasTransit = false;
+  private transitSamples = 0;
+  private readonly counters = {
+    received: 0,
+    duplicates: 0,
+    late: 0,
+    lost: 0,
+    reordered: 0,
+    overflows: 0,
+    dropped: 0,
+    concealedTs: 0,
+    stretches: 0,
+    shrinks: 0,
+    underruns: 0,
+    resyncs: 0,
+  };
+
+  constructor(options: JitterBufferOptions) {
+    this.tsPerMs = options.clockRateHz / 1000;
+    this.frameMs = options.frameMs ?? 20;
+    this.frameTs = Math.round(this.frameMs * this.tsPerMs);
+    this.minDelayMs = options.minDelayMs ?? 20;
+    this.maxDelayMs = Math.max(this.minDelayMs, options.maxDelayMs ?? 200);
+    this.initialDelayMs = clamp(options.initialDelayMs ?? 40, this.minDelayMs, this.maxDelayMs);
+    this.maxPackets = Math.max(4, options.maxPackets ?? 100);
+    this.resyncTs = (options.resyncThresholdMs ?? 1000) * this.tsPerMs;
+    this.maxDelayTs = this.maxDelayMs * this.tsPerMs;
+    this.maxPtimeTs = MAX_PTIME_MS * this.tsPerMs;
+    let size = 64;
+    while (size < this.maxPackets * 2) size *= 2;
+    this.ringSize = size;
+    this.mask = size - 1;
+    this.slots = new Array<RtpPacket | undefined>(size).fill(undefined);
+    this.slotSeq = new Float64Array(size).fill(-1);
+    this.slotTs = new Float64Array(size);
+    this.packetTs = this.frameTs;
+    this.targetMs = this.initialDelayMs;
+  }
+
+  /** Forgets everything (a new source): the next packet primes the buffer again. */
+  reset(): void {
+    this.flush(false);
+    this.slotSeq.fill(-1);
+    this.state = 'idle';
+    this.tsOffset = 0;
+    this.prevTsOffset = 0;
+    this.offsetStartSeq = 0;
+    this.packetTs = this.frameTs;
+    this.lastDeltaTs = 0;
+    this.lastPlayedSeq = -1;
+    this.playedUntilTs = -Infinity;
+    this.concealPullsLeft = 0;
+    this.shrinkPulls = 0;
+    this.targetMs = this.initialDelayMs;
+    this.depthMs = 0;
+    this.hasTransit = false;
+    this.lastJitterTimestamp = -1;
+    this.jitterTs = 0;
+    this.window.clear();
+    this.transitSamples = 0;
+  }
+
+  /** Adds a packet that arrived at `arrivalMs` (local clock, ms). */
+  push(packet: RtpPacket, arrivalMs: number): JitterPushResult {
+    this.counters.received++;
+    if (this.state === 'idle') {
+      this.start(packet);
+      this.store(packet, this.highestExtSeq, this.highestMappedTs);
+      this.measure(packet.timestamp, this.highestMappedTs, arrivalMs);
+      return 'accepted';
+    }
+    const seqDelta =
+      ((packet.sequenceNumber - (this.highestExtSeq & 0xffff) + 0x8000) & 0xffff) - 0x8000;
+    const ext = this.highestExtSeq + seqDelta;
+    if (seqDelta >= this.ringSize) {
+      // The sequence jumped further than the ring reaches: the sender restarted its stream.
+      this.counters.resyncs++;
+      this.restart(packet);
+      this.store(packet, this.highestExtSeq, this.highestMappedTs);
+      return 'accepted';
+    }
+    if (seqDelta <= -this.ringSize) return this.countLate();
+    const idx = ext & this.mask;
+    if (this.slotSeq[idx] === ext) {
+      this.counters.duplicates++;
+      return 'duplicate';
+    }
+    const unwrapped = this.highestRawTs + ((packet.timestamp - this.highestRawTs) | 0);
+    let mapped: number;
+    if (seqDelta > 0) {
+      mapped = unwrapped - this.tsOffset;
+      const expected = this.highestMappedTs + seqDelta * this.packetTs;
+      const dev = mapped - expected;
+      const jump = Math.abs(dev);
+      if (jump > this.resyncTs || (packet.marker && jump > this.maxDelayTs)) {
+        // A timestamp discontinuity without SSRC change (a B2BUA switching sources, a sender
+        // restart): splice the new timeline onto the old one instead of declaring seconds
+        // lost (forward) or every later packet late (backward).
+        this.prevTsOffset = this.tsOffset;
+        this.offsetStartSeq = ext;
+        this.tsOffset += dev;
+        mapped = expected;
+        this.counters.resyncs++;
+        this.window.clearTransit();
+        this.transitSamples = 0;
+        this.hasTransit = false;
+      } else if (seqDelta === 1) {
+        this.learnPacketDuration(mapped - this.highestMappedTs);
+      }
+      this.highestExtSeq = ext;
+      this.highestRawTs = unwrapped;
+      this.highestMappedTs = mapped;
+    } else {
+      mapped = unwrapped - (ext >= this.offsetStartSeq ? this.tsOffset : this.prevTsOffset);
+    }
+    this.measure(packet.timestamp, mapped, arrivalMs);
+
+    if (this.isLate(ext, mapped)) return this.countLate();
+    if (this.count >= this.maxPackets || ext - this.nextPlaySeq >= this.ringSize) {
+      // Pathological backlog (nobody pulls, or a burst far beyond maxDelayMs): keep latency
+      // bounded by starting over from this packet.
+      this.counters.overflows++;
+      this.counters.dropped += this.count;
+      this.flush(true);
+      this.reprime();
+      this.nextPlaySeq = ext;
+      this.lastPlayedSeq = ext - 1;
+      this.playedUntilTs = mapped;
+      this.store(packet, ext, mapped);
+      return 'overflow';
+    }
+    if (seqDelta < 0) this.counters.reordered++;
+    if (ext < this.nextPlaySeq) this.nextPlaySeq = ext;
+    this.store(packet, ext, mapped);
+    return 'accepted';
+  }
+
+  private countLate(): JitterPushResult {
+    this.counters.late++;
+    return 'late';
+  }
+
+  private isLate(ext: number, mappedTs: number): boolean {
+    if (ext <= this.lastPlayedSeq) return true;
+    if (this.state === 'playing') return mappedTs < this.cursorTs || ext < this.nextPlaySeq;
+    // Priming: before the first playout anything not too far back is welcome; after an
+    // underrun, what precedes the last played media is late.
+    if (mappedTs < this.playedUntilTs) return true;
+    return this.highestExtSeq - ext >= this.ringSize;
+  }
+
+  private start(packet: RtpPacket): void {
+    // Extended sequence numbers start one cycle up so that early reordering stays positive.
+    this.highestExtSeq = packet.sequenceNumber + 0x10000;
+    this.highestRawTs = packet.timestamp;
+    this.highestMappedTs = packet.timestamp;
+    this.tsOffset = 0;
+    this.prevTsOffset = 0;
+    this.offsetStartSeq = this.highestExtSeq;
+    this.nextPlaySeq = this.highestExtSeq;
+    this.state = 'priming';
+    this.primingPulls = 0;
+  }
+
+  /** A new timeline inside the same source (sequence restart): keep the delay knowledge. */
+  private restart(packet: RtpPacket): void {
+    const wasPlaying = this.state === 'playing';
+    this.counters.dropped += this.count;
+    this.flush(true);
+    this.slotSeq.fill(-1);
+    this.start(packet);
+    this.lastPlayedSeq = -1;
+    this.playedUntilTs = -Infinity;
+    this.lastDeltaTs = 0;
+    this.hasTransit = false;
+    this.lastJitterTimestamp = -1;
+    this.window.clearTransit();
+    this.transitSamples = 0;
+    if (wasPlaying) this.concealPullsLeft = Math.round(UNDERRUN_CONCEAL_MS / this.frameMs);
+  }
+
+  private reprime(): void {
+    const wasPlaying = this.state === 'playing';
+    this.state = 'priming';
+    this.primingPulls = 0;
+    if (wasPlaying) this.concealPullsLeft = Math.round(UNDERRUN_CONCEAL_MS / this.frameMs);
+  }
+
+  private store(packet: RtpPacket, ext: number, mappedTs: number): void {
+    const idx = ext & this.mask;
+    this.slots[idx] = packet;
+    this.slotSeq[idx] = ext;
+    this.slotTs[idx] = mappedTs;
+    this.count++;
+  }
+
+  private flush(keepSeq: boolean): void {
+    if (this.count > 0) {
+      for (let i = 0; i < this.ringSize; i++) this.slots[i] = undefined;
+    }
+    this.count = 0;
+    if (!keepSeq) this.slotSeq.fill(-1);
+  }
+
+  private learnPacketDuration(deltaTs: number): void {
+    // Two equal deltas in a row: one odd gap (silence, a lost packet's neighbour) does not
+    // redefine the packet duration.
+    if (deltaTs > 0 && deltaTs <= this.maxPtimeTs) {
+      if (deltaTs === this.lastDeltaTs) this.packetTs = deltaTs;
+      this.lastDeltaTs = deltaTs;
+    }
+  }
+
+  private measure(rawTimestamp: number, mappedTs: number, arrivalMs: number): void {
+    const transitMs = arrivalMs - mappedTs / this.tsPerMs;
+    const leadMs = this.state === 'playing' ? (mappedTs - this.cursorTs) / this.tsPerMs : undefined;
+    this.window.record(arrivalMs, transitMs, leadMs);
+    this.transitSamples++;
+    // RFC 3550 A.8 interarrival jitter, for stats; repeated timestamps are not samples.
+    if (rawTimestamp === this.lastJitterTimestamp) return;
+    this.lastJitterTimestamp = rawTimestamp;
+    const transitTs = arrivalMs * this.tsPerMs - mappedTs;
+    if (this.hasTransit) {
+      const d = Math.abs(transitTs - this.lastTransitTs);
+      this.jitterTs += (d - this.jitterTs) / 16;
+    }
+    this.lastTransitTs = transitTs;
+    this.hasTransit = true;
+  }
+
+  /** The delay the buffer aims for now, in ms. */
+  get targetDelayMs(): number {
+    return this.targetMs;
+  }
+
+  private updateTarget(): void {
+    const spread = this.window.spreadMs;
+    // A quarter frame of margin over the worst variation seen: leads move in whole frames,
+    // so rounding up to the next frame already provides most of the headroom.
+    let target = spread + this.frameMs / 4;
+    // Until a second of packets has been measured, the configured initial delay is the floor.
+    if (this.transitSamples < MIN_SAMPLES) target = Math.max(target, this.initialDelayMs);
+    this.targetMs = clamp(target, this.minDelayMs, this.maxDelayMs);
+  }
+
+  /** Returns what to play for the next frame (see {@link JitterFrame}); call once per tick. */
+  pull(): JitterPull {
+    if (this.state === 'idle') return WAITING;
+    this.updateTarget();
+    if (this.state === 'priming') {
+      if (this.count > 0 && this.primed()) {
+        this.anchor();
+      } else {
+        if (this.count > 0) this.primingPulls++;
+        if (this.concealPullsLeft > 0) {
+          this.concealPullsLeft--;
+          return this.conceal();
+        }
+        return WAITING;
+      }
+    }
+    this.depthMs = Math.max(0, this.bufferedEndTs() - this.cursorTs) / this.tsPerMs;
+    const delay = this.window.maxLeadMs;
+    if (delay !== undefined) {
+      if (delay < this.targetMs) {
+        // Grow at once: play a concealed frame without moving the playout point.
+        this.counters.stretches++;
+        this.window.shiftLeads(this.frameMs);
+        this.shrinkPulls = 0;
+        return this.conceal();
+      }
+      if (delay - this.targetMs >= this.frameMs && this.depthMs >= 2 * this.frameMs) {
+        this.shrinkPulls++;
+        const silent = this.inSilentGap();
+        if (silent || this.shrinkPulls * this.frameMs >= SHRINK_HOLD_MS) {
+          this.skipFrame(silent);
+          this.shrinkPulls = 0;
+        }
+      } else {
+        this.shrinkPulls = 0;
+      }
+    }
+    return this.serve();
+  }
+
+  private conceal(): JitterFrame {
+    const f = this.frame;
+    f.packets.length = 0;
+    f.lostTs = this.frameTs;
+    this.counters.concealedTs += this.frameTs;
+    return f;
+  }
+
+  private bufferedEndTs(): number {
+    return this.count > 0
+      ? Math.max(this.coveredUntilTs, this.highestMappedTs + this.packetTs)
+      : this.coveredUntilTs;
+  }
+
+  private firstBuffered(): number {
+    for (let s = this.nextPlaySeq; s <= this.highestExtSeq; s++) {
+      const idx = s & this.mask;
+      if (this.slotSeq[idx] === s && this.slots[idx] !== undefined) return s;
+    }
+    return -1;
+  }
+
+  private primed(): boolean {
+    const first = this.firstBuffered();
+    if (first < 0) return false;
+    // Buffer the target plus the frame the first pull consumes, or wait as long in pulls when
+    // packets are sparse (comfort noise, DTX).
+    const bufferedMs =
+      (this.highestMappedTs + this.packetTs - this.slotTs[first & this.mask]!) / this.tsPerMs;
+    const needMs = this.targetMs + this.frameMs;
+    return bufferedMs >= needMs || (this.primingPulls + 1) * this.frameMs >= needMs;
+  }
+
+  private anchor(): void {
+    const first = this.firstBuffered();
+    this.nextPlaySeq = first;
+    this.cursorTs = this.slotTs[first & this.mask]!;
+    this.coveredUntilTs = this.cursorTs;
+    this.state = 'playing';
+    this.concealPullsLeft = 0;
+    this.shrinkPulls = 0;
+    this.window.clearLeads();
+  }
+
+  /** True when the current window is a gap between consecutive packets: DTX silence. */
+  private inSilentGap(): boolean {
+    if (this.coveredUntilTs > this.cursorTs || this.lastPlayedSeq < 0) return false;
+    const next = this.lastPlayedSeq + 1;
+    const idx = next & this.mask;
+    if (this.slotSeq[idx] !== next || this.slots[idx] === undefined) return false;
+    return this.slotTs[idx]! >= this.cursorTs + this.frameTs;
+  }
+
+  private skipFrame(silent: boolean): void {
+    this.counters.shrinks++;
+    this.window.shiftLeads(-this.frameMs);
+    if (silent) {
+      this.cursorTs += this.frameTs;
+      this.coveredUntilTs = this.cursorTs;
+      return;
+    }
+    // Throw away one window of audio. serve() fills the reused frame; it is refilled below.
+    const f = this.serve();
+    this.counters.dropped += f.packets.length;
+    this.counters.concealedTs -= f.lostTs;
+  }
+
+  private serve(): JitterFrame {
+    const f = this.frame;
+    const packets = f.packets;
+    packets.length = 0;
+    const start = this.cursorTs;
+    const end = start + this.frameTs;
+    let pos = this.coveredUntilTs > start ? Math.min(this.coveredUntilTs, end) : start;
+    let lostTs = 0;
+    let s = this.nextPlaySeq;
+    for (; s <= this.highestExtSeq; s++) {
+      const idx = s & this.mask;
+      const p = this.slots[idx];
+      if (p === undefined || this.slotSeq[idx] !== s) continue;
+      const ts = this.slotTs[idx]!;
+      if (ts >= end) break;
+      this.slots[idx] = undefined;
+      this.count--;
+      if (ts < start) {
+        // Out of timestamp order (a sender whose timestamps go back): its time has passed.
+        this.counters.late++;
+        continue;
+      }
+      if (this.lastPlayedSeq >= 0 && s > this.lastPlayedSeq + 1) {
+        this.counters.lost += s - this.lastPlayedSeq - 1;
+      }
+      this.lastPlayedSeq = s;
+      if (ts > pos) lostTs += ts - pos;
+      const durTs = this.durationOf(s, ts);
+      const coverEnd = ts + durTs;
+      if (coverEnd > this.coveredUntilTs) this.coveredUntilTs = coverEnd;
+      pos = Math.max(pos, Math.min(coverEnd, end));
+      packets.push(p);
+    }
+    if (this.lastPlayedSeq >= this.nextPlaySeq) this.nextPlaySeq = this.lastPlayedSeq + 1;
+    if (pos >= end) {
+      this.cursorTs = end;
+    } else if (this.count > 0) {
+      // Later packets are here, so whatever should have covered the rest never will: lost.
+      lostTs += end - pos;
+      this.cursorTs = end;
+    } else if (pos > start) {
+      // Ran dry mid-window: conceal the rest but keep the playout point where media ends, so
+      // a packet that is merely late still plays (the delay grows by the wait).
+      lostTs += end - pos;
+      this.cursorTs = pos;
+      this.window.shiftLeads((end - pos) / this.tsPerMs);
+    } else {
+      // Nothing at all: re-prime, concealing for a few frames before going quiet.
+      this.counters.underruns++;
+      this.playedUntilTs = start;
+      this.reprime();
+      if (this.concealPullsLeft > 0) this.concealPullsLeft--;
+      return this.conceal();
+    }
+    if (this.coveredUntilTs < this.cursorTs) this.coveredUntilTs = this.cursorTs;
+    f.lostTs = lostTs;
+    this.counters.concealedTs += lostTs;
+    return f;
+  }
+
+  private durationOf(seq: number, ts: number): number {
+    const next = seq + 1;
+    const idx = next & this.mask;
+    if (this.slotSeq[idx] === next && this.slots[idx] !== undefined) {
+      const d = this.slotTs[idx]! - ts;
+      if (d > 0 && d <= this.maxPtimeTs) return d;
+    }
+    return this.packetTs;
+  }
+
+  /** Counters and the current delay figures. */
+  stats(): JitterBufferStats {
+    const c = this.counters;
+    return {
+      state: this.state,
+      delayMs: this.depthMs,
+      playoutDelayMs: this.window.maxLeadMs ?? 0,
+      targetDelayMs: this.targetMs,
+      jitterMs: this.jitterTs / this.tsPerMs,
+      received: c.received,
+      duplicates: c.duplicates,
+      late: c.late,
+      lost: c.lost,
+      reordered: c.reordered,
+      overflows: c.overflows,
+      dropped: c.dropped,
+      concealedMs: c.concealedTs / this.tsPerMs,
+      stretches: c.stretches,
+      shrinks: c.shrinks,
+      underruns: c.underruns,
+      resyncs: c.resyncs,
+      bufferedPackets: this.count,
+    };
+  }
+}
+
+function clamp(v: number, min: number, max: number): number {
+  return v < min ? min : v > max ? max : v;
+}
