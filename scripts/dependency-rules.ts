@@ -46,7 +46,8 @@ export const ALLOWED_PACKAGES: Readonly<Record<string, readonly string[]>> = {
   // The SIP stack is written as a library others could use: Node built-ins plus two small
   // protocol packages only.
   sip: ['ws', 'sdp-transform'],
-  media: [],
+  // The media plane: Node built-ins plus libopus (WASM / prebuilt addon) for the Opus codec.
+  media: ['@evan/opus'],
 };
 
 /** Files at the top of src/ that compose everything and may import any room. */
