@@ -222,16 +222,23 @@ export function resample(input: Int16Array, fromHz: number, toHz: number): Int16
   const resampler = new Resampler(fromHz, toHz);
   const delay = resampler.delaySamples;
   const output = new Int16Array(outputLength);
-  const head = resampler.process(input);
+  // Output sample n of the filter is output sample n − delay of the result.
+  let produced = 0;
+  const take = (chunk: Int16Array): void => {
+    for (let i = 0; i < chunk.length; i++) {
+      const index = produced + i - delay;
+      if (index >= 0 && index < outputLength) output[index] = chunk[i]!;
+    }
+    produced += chunk.length;
+  };
+  // One second at a time keeps the filter's working buffer small for long files.
+  for (let offset = 0; offset < input.length; offset += fromHz) {
+    take(resampler.process(input.subarray(offset, offset + fromHz)));
+  }
   // Flush the filter with silence until the delayed tail has come out.
-  const missing = delay + outputLength - head.length;
-  const tail =
-    missing > 0
-      ? resampler.process(new Int16Array(Math.ceil((missing * fromHz) / toHz) + 1))
-      : new Int16Array(0);
-  for (let n = 0; n < outputLength; n++) {
-    const source = n + delay;
-    output[n] = source < head.length ? head[source]! : (tail[source - head.length] ?? 0);
+  const missing = delay + outputLength - produced;
+  if (missing > 0) {
+    take(resampler.process(new Int16Array(Math.ceil((missing * fromHz) / toHz) + 1)));
   }
   return output;
 }
