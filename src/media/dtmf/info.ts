@@ -56,9 +56,10 @@ function parseRelay(text: string): DtmfInfo | undefined {
     if (key === 'signal') {
       digit = parseSignal(value);
       if (digit === undefined) return undefined;
-    } else if (key === 'duration' && /^\d{1,6}$/.test(value) && Number(value) > 0) {
-      // Duration=0 (sent by some gateways on key-down) means "unknown": keep the default.
-      durationMs = Number(value);
+    } else if (key === 'duration' && /^\d{1,6}$/.test(value)) {
+      // Duration=0 (some gateways send it on key-down) means "unknown": keep the default.
+      const ms = Number(value);
+      if (ms > 0) durationMs = ms;
     }
   }
   return digit === undefined ? undefined : { digit, durationMs };
