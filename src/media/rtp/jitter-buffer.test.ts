@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { JitterBuffer, type JitterBufferOptions, type JitterPull } from './jitter-buffer.js';
+import {
+  JitterBuffer,
+  type JitterBufferOptions,
+  type JitterFrame,
+  type JitterPull,
+} from './jitter-buffer.js';
 import type { RtpPacket } from './rtp-packet.js';
 
 const CLOCK = 8000;
@@ -16,9 +21,13 @@ function pkt(seq: number, ts: number, opts: { marker?: boolean; bytes?: number }
   };
 }
 
+function packetsOf(r: JitterFrame): RtpPacket[] {
+  return r.entries.flatMap((e) => ('packet' in e ? [e.packet] : []));
+}
+
 /** The sequence numbers a pull returned, or 'w' for waiting. */
 function seqs(r: JitterPull): number[] | 'w' {
-  return r.kind === 'waiting' ? 'w' : r.packets.map((p) => p.sequenceNumber);
+  return r.kind === 'waiting' ? 'w' : packetsOf(r).map((p) => p.sequenceNumber);
 }
 
 function lostTs(r: JitterPull): number {
@@ -87,12 +96,13 @@ function simulate(o: SimOptions): SimResult {
     const r = jb.pull();
     pulls++;
     if (r.kind === 'frame') {
-      for (const p of r.packets) {
+      const got = packetsOf(r);
+      for (const p of got) {
         played.push(p.sequenceNumber);
         deliveredTs += p.payload.length; // 1 byte per sample at 8 kHz (G.711)
       }
       deliveredTs += r.lostTs;
-      results.push(`${r.packets.map((p) => p.sequenceNumber).join('+') || '-'}/${r.lostTs}`);
+      results.push(`${got.map((p) => p.sequenceNumber).join('+') || '-'}/${r.lostTs}`);
     } else {
       results.push('w');
     }
@@ -227,6 +237,21 @@ describe('JitterBuffer packet durations', () => {
     ]);
     expect(r.played).toHaveLength(100);
     expect(r.jb.stats()).toMatchObject({ lost: 0, late: 0 });
+  });
+
+  it('puts a gap before the packet that follows it, in timeline order', () => {
+    const jb = new JitterBuffer({ clockRateHz: CLOCK });
+    // 10 ms packets (80 units); seq 2 lost: the second window is a gap, then seq 3.
+    [0, 1, 3, 4, 5, 6, 7, 8].forEach((k, i) => jb.push(pkt(k, k * 80, { bytes: 80 }), i * 10));
+    const first = jb.pull() as JitterFrame;
+    expect(first.entries.map((e) => ('packet' in e ? e.packet.sequenceNumber : -e.lostTs))).toEqual(
+      [0, 1],
+    );
+    const second = jb.pull() as JitterFrame;
+    expect(
+      second.entries.map((e) => ('packet' in e ? e.packet.sequenceNumber : -e.lostTs)),
+    ).toEqual([-80, 3]);
+    expect(second.lostTs).toBe(80);
   });
 
   it('hands out a 30 ms packet on one pull and nothing new on the next, never losing time', () => {

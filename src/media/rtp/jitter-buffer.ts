@@ -1,7 +1,7 @@
 /**
  * Adaptive jitter buffer. Packets are pushed as they arrive and pulled once per frame tick;
- * each pull covers the next `frameMs` of RTP timestamp and returns the packets starting in
- * that window plus the timestamp units nobody covered (to conceal). Packets live in a ring
+ * each pull covers the next `frameMs` of RTP timestamp and returns, in timeline order, the
+ * packets starting in that window and the gaps nobody covered (to conceal). Packets live in a ring
  * indexed by extended sequence number, so in-order push and pull are O(1) and allocate nothing.
  *
  * Delay: the target is the delay variation seen over the last ~8 s (max − min transit) plus a
@@ -40,17 +40,30 @@ export interface JitterWaiting {
   readonly kind: 'waiting';
 }
 
+/** A packet to decode. */
+export interface JitterPacketEntry {
+  readonly packet: RtpPacket;
+}
+
+/** A gap to conceal: timestamp units no packet covers (loss, or a frame inserted to grow). */
+export interface JitterLostEntry {
+  readonly lostTs: number;
+}
+
+/** One step of playout; tell them apart with `'packet' in entry`. */
+export type JitterEntry = JitterPacketEntry | JitterLostEntry;
+
 /**
- * One frame's worth of playout: decode `packets` in order, then conceal `lostTs` timestamp
- * units (loss, or a frame inserted to grow the delay). Over time the decoded packets plus the
- * concealment add up to exactly one frame per pull; a single pull may return more (a 30 ms
- * packet) or less (nothing new while that packet still covers the window).
+ * One frame's worth of playout: decode packets and conceal gaps in the order of `entries`.
+ * Over time the decoded packets plus the concealment add up to exactly one frame per pull; a
+ * single pull may return more (a 30 ms packet) or less (nothing new while that packet still
+ * covers the window).
  */
 export interface JitterFrame {
   readonly kind: 'frame';
-  /** Packets whose timestamp falls in the window, in order. Valid until the next pull. */
-  readonly packets: readonly RtpPacket[];
-  /** Timestamp units of the window no packet covers: conceal them. */
+  /** Packets starting in the window and gaps, in timeline order. Valid until the next pull. */
+  readonly entries: readonly JitterEntry[];
+  /** The sum of the gaps' `lostTs`. */
   readonly lostTs: number;
 }
 
@@ -107,10 +120,45 @@ const UNDERRUN_CONCEAL_MS = 60;
 /** Arrivals measured before the delay estimate replaces the initial delay. */
 const MIN_SAMPLES = 50;
 
+/** The frame pull() returns, reused with its entry objects: no allocation per pull. */
 class MutableFrame implements JitterFrame {
   readonly kind = 'frame' as const;
-  packets: RtpPacket[] = [];
+  readonly entries: JitterEntry[] = [];
   lostTs = 0;
+  packetCount = 0;
+  private readonly packetPool: { packet: RtpPacket }[] = [];
+  private readonly lostPool: { lostTs: number }[] = [];
+  private lostUsed = 0;
+
+  clear(): void {
+    this.entries.length = 0;
+    this.lostTs = 0;
+    this.packetCount = 0;
+    this.lostUsed = 0;
+  }
+
+  addPacket(packet: RtpPacket): void {
+    let e = this.packetPool[this.packetCount];
+    if (e) e.packet = packet;
+    else this.packetPool.push((e = { packet }));
+    this.packetCount++;
+    this.entries.push(e);
+  }
+
+  addLost(lostTs: number): void {
+    if (lostTs <= 0) return;
+    this.lostTs += lostTs;
+    const last = this.entries[this.entries.length - 1];
+    if (last && 'lostTs' in last) {
+      (last as { lostTs: number }).lostTs += lostTs;
+      return;
+    }
+    let e = this.lostPool[this.lostUsed];
+    if (e) e.lostTs = lostTs;
+    else this.lostPool.push((e = { lostTs }));
+    this.lostUsed++;
+    this.entries.push(e);
+  }
 }
 
 /** An adaptive jitter buffer for one RTP source (see the module comment). */
@@ -443,10 +491,10 @@ export class JitterBuffer {
     return this.serve();
   }
 
-  private conceal(): JitterFrame {
+  private conceal(): MutableFrame {
     const f = this.frame;
-    f.packets.length = 0;
-    f.lostTs = this.frameTs;
+    f.clear();
+    f.addLost(this.frameTs);
     this.counters.concealedTs += this.frameTs;
     return f;
   }
@@ -506,18 +554,16 @@ export class JitterBuffer {
     }
     // Throw away one window of audio. serve() fills the reused frame; it is refilled below.
     const f = this.serve();
-    this.counters.dropped += f.packets.length;
+    this.counters.dropped += f.packetCount;
     this.counters.concealedTs -= f.lostTs;
   }
 
-  private serve(): JitterFrame {
+  private serve(): MutableFrame {
     const f = this.frame;
-    const packets = f.packets;
-    packets.length = 0;
+    f.clear();
     const start = this.cursorTs;
     const end = start + this.frameTs;
     let pos = this.coveredUntilTs > start ? Math.min(this.coveredUntilTs, end) : start;
-    let lostTs = 0;
     let s = this.nextPlaySeq;
     for (; s <= this.highestExtSeq; s++) {
       const idx = s & this.mask;
@@ -536,24 +582,24 @@ export class JitterBuffer {
         this.counters.lost += s - this.lastPlayedSeq - 1;
       }
       this.lastPlayedSeq = s;
-      if (ts > pos) lostTs += ts - pos;
+      if (ts > pos) f.addLost(ts - pos);
       const durTs = this.durationOf(s, ts);
       const coverEnd = ts + durTs;
       if (coverEnd > this.coveredUntilTs) this.coveredUntilTs = coverEnd;
       pos = Math.max(pos, Math.min(coverEnd, end));
-      packets.push(p);
+      f.addPacket(p);
     }
     if (this.lastPlayedSeq >= this.nextPlaySeq) this.nextPlaySeq = this.lastPlayedSeq + 1;
     if (pos >= end) {
       this.cursorTs = end;
     } else if (this.count > 0) {
       // Later packets are here, so whatever should have covered the rest never will: lost.
-      lostTs += end - pos;
+      f.addLost(end - pos);
       this.cursorTs = end;
     } else if (pos > start) {
       // Ran dry mid-window: conceal the rest but keep the playout point where media ends, so
       // a packet that is merely late still plays (the delay grows by the wait).
-      lostTs += end - pos;
+      f.addLost(end - pos);
       this.cursorTs = pos;
       this.window.shiftLeads((end - pos) / this.tsPerMs);
     } else {
@@ -565,8 +611,7 @@ export class JitterBuffer {
       return this.conceal();
     }
     if (this.coveredUntilTs < this.cursorTs) this.coveredUntilTs = this.cursorTs;
-    f.lostTs = lostTs;
-    this.counters.concealedTs += lostTs;
+    this.counters.concealedTs += f.lostTs;
     return f;
   }
 

@@ -92,18 +92,19 @@ export interface RtpSessionEvents {
 export interface RtpSessionStats {
   localSsrc: number;
   remoteSsrc: number | undefined;
-  /** RTP packets accepted and their payload octets. */
-  receivedPackets: number;
-  receivedBytes: number;
-  /** Packets lost (RFC 3550 A.3, summed over the remote's SSRCs). */
-  lost: number;
+  /** RTP packets accepted. */
+  packetsReceived: number;
+  /** Payload octets of the accepted packets. */
+  bytesReceived: number;
+  /** Packets lost (RFC 3550 A.3, summed over the remote's SSRCs; negative with duplicates). */
+  packetsLost: number;
   /** lost / expected over the call, 0–1. */
   fractionLost: number;
   /** Interarrival jitter of the current source, ms. */
   jitterMs: number;
-  sentPackets: number;
+  packetsSent: number;
   /** Payload octets sent. */
-  sentBytes: number;
+  bytesSent: number;
   dropped: Record<RtpDropReason, number>;
   /** What the remote last reported about our stream. */
   remoteReport: RtpRemoteReport | undefined;
@@ -128,7 +129,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private readonly rtcpSocket: Socket | undefined;
   private readonly rtcpMux: boolean;
   private readonly symmetric: boolean;
-  private readonly accepted: ReadonlySet<number>;
+  private accepted: ReadonlySet<number>;
   private readonly now: () => number;
   private readonly timers: RtpTimers;
   private readonly inactivityTimeoutMs: number;
@@ -369,6 +370,11 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (err) this.drop('send-error');
   };
 
+  /** Replaces the accepted payload types (a re-INVITE changed the codec or DTMF type). */
+  setAcceptedPayloadTypes(types: ReadonlySet<number>): void {
+    this.accepted = types;
+  }
+
   /** A re-INVITE moved the remote: send to the new SDP address and latch afresh. */
   updateRemote(remote: { address: string; port: number; rtcpPort?: number }): void {
     this.sdpAddress = remote.address;
@@ -428,13 +434,13 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     return {
       localSsrc: this.localSsrc,
       remoteSsrc: this.ssrcGuard.current,
-      receivedPackets: this.receivedPackets,
-      receivedBytes: this.receivedBytes,
-      lost,
+      packetsReceived: this.receivedPackets,
+      bytesReceived: this.receivedBytes,
+      packetsLost: lost,
       fractionLost: expected > 0 ? Math.max(0, lost) / expected : 0,
       jitterMs: this.recv.jitterMs,
-      sentPackets: this.reporter.sentPackets,
-      sentBytes: this.reporter.sentOctets,
+      packetsSent: this.reporter.sentPackets,
+      bytesSent: this.reporter.sentOctets,
       dropped: { ...this.dropped },
       remoteReport: this.reporter.remoteReport,
       ssrcChanges: this.ssrcChanges,
