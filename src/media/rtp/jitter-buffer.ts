@@ -12,7 +12,18 @@
  * re-primes, so silence periods (DTX) and network stalls restart playout at the target delay.
  */
 import type { RtpPacket } from './rtp-packet.js';
-import { DelayWindow } from './delay-window.js';
+import { DelayEstimator } from './delay-estimator.js';
+import { RtpTimeline } from './rtp-timeline.js';
+import { JITTER_WAITING, MutableJitterFrame, type JitterPull } from './jitter-frame.js';
+
+export type {
+  JitterEntry,
+  JitterFrame,
+  JitterLostEntry,
+  JitterPacketEntry,
+  JitterPull,
+  JitterWaiting,
+} from './jitter-frame.js';
 
 /** Options of a {@link JitterBuffer}. */
 export interface JitterBufferOptions {
@@ -34,41 +45,6 @@ export interface JitterBufferOptions {
 
 /** Outcome of {@link JitterBuffer.push}. */
 export type JitterPushResult = 'accepted' | 'duplicate' | 'late' | 'overflow';
-
-/** Nothing to play yet (priming): output silence, not concealment. */
-export interface JitterWaiting {
-  readonly kind: 'waiting';
-}
-
-/** A packet to decode. */
-export interface JitterPacketEntry {
-  readonly packet: RtpPacket;
-}
-
-/** A gap to conceal: timestamp units no packet covers (loss, or a frame inserted to grow). */
-export interface JitterLostEntry {
-  readonly lostTs: number;
-}
-
-/** One step of playout; tell them apart with `'packet' in entry`. */
-export type JitterEntry = JitterPacketEntry | JitterLostEntry;
-
-/**
- * One frame's worth of playout: decode packets and conceal gaps in the order of `entries`.
- * Over time the decoded packets plus the concealment add up to exactly one frame per pull; a
- * single pull may return more (a 30 ms packet) or less (nothing new while that packet still
- * covers the window).
- */
-export interface JitterFrame {
-  readonly kind: 'frame';
-  /** Packets starting in the window and gaps, in timeline order. Valid until the next pull. */
-  readonly entries: readonly JitterEntry[];
-  /** The sum of the gaps' `lostTs`. */
-  readonly lostTs: number;
-}
-
-/** What {@link JitterBuffer.pull} returns. The frame object is reused by the next pull. */
-export type JitterPull = JitterWaiting | JitterFrame;
 
 /** Counters and gauges of a {@link JitterBuffer}. */
 export interface JitterBufferStats {
@@ -107,7 +83,6 @@ export interface JitterBufferStats {
   bufferedPackets: number;
 }
 
-const WAITING: JitterWaiting = Object.freeze({ kind: 'waiting' });
 /** Longest packet duration taken from timestamps (Opus allows 120 ms). */
 const MAX_PTIME_MS = 120;
 /** Delay-window memory: 8 buckets of 1 s. */
@@ -120,47 +95,6 @@ const UNDERRUN_CONCEAL_MS = 60;
 /** Arrivals measured before the delay estimate replaces the initial delay. */
 const MIN_SAMPLES = 50;
 
-/** The frame pull() returns, reused with its entry objects: no allocation per pull. */
-class MutableFrame implements JitterFrame {
-  readonly kind = 'frame' as const;
-  readonly entries: JitterEntry[] = [];
-  lostTs = 0;
-  packetCount = 0;
-  private readonly packetPool: { packet: RtpPacket }[] = [];
-  private readonly lostPool: { lostTs: number }[] = [];
-  private lostUsed = 0;
-
-  clear(): void {
-    this.entries.length = 0;
-    this.lostTs = 0;
-    this.packetCount = 0;
-    this.lostUsed = 0;
-  }
-
-  addPacket(packet: RtpPacket): void {
-    let e = this.packetPool[this.packetCount];
-    if (e) e.packet = packet;
-    else this.packetPool.push((e = { packet }));
-    this.packetCount++;
-    this.entries.push(e);
-  }
-
-  addLost(lostTs: number): void {
-    if (lostTs <= 0) return;
-    this.lostTs += lostTs;
-    const last = this.entries[this.entries.length - 1];
-    if (last && 'lostTs' in last) {
-      (last as { lostTs: number }).lostTs += lostTs;
-      return;
-    }
-    let e = this.lostPool[this.lostUsed];
-    if (e) e.lostTs = lostTs;
-    else this.lostPool.push((e = { lostTs }));
-    this.lostUsed++;
-    this.entries.push(e);
-  }
-}
-
 /** An adaptive jitter buffer for one RTP source (see the module comment). */
 export class JitterBuffer {
   private readonly tsPerMs: number;
@@ -170,29 +104,18 @@ export class JitterBuffer {
   private readonly maxDelayMs: number;
   private readonly initialDelayMs: number;
   private readonly maxPackets: number;
-  private readonly resyncTs: number;
-  private readonly maxDelayTs: number;
-  private readonly maxPtimeTs: number;
   private readonly mask: number;
   private readonly ringSize: number;
   private readonly slots: (RtpPacket | undefined)[];
   private readonly slotSeq: Float64Array;
   private readonly slotTs: Float64Array;
-  private readonly window = new DelayWindow(WINDOW_BUCKETS, WINDOW_BUCKET_MS);
-  private readonly frame = new MutableFrame();
+  private readonly delays: DelayEstimator;
+  private readonly frame = new MutableJitterFrame();
 
   private state: 'idle' | 'priming' | 'playing' = 'idle';
   private count = 0;
-  private highestExtSeq = 0;
-  private highestRawTs = 0;
-  private highestMappedTs = 0;
-  // Timestamp re-synchronisation: mapped = unwrapped − offset; packets older than the jump
-  // (reordered across it) keep the previous offset.
-  private tsOffset = 0;
-  private prevTsOffset = 0;
-  private offsetStartSeq = 0;
-  private packetTs: number;
-  private lastDeltaTs = 0;
+  private readonly line: RtpTimeline;
+  private readonly maxPtimeTs: number;
   private nextPlaySeq = 0;
   private lastPlayedSeq = -1;
   private cursorTs = 0;
@@ -203,11 +126,6 @@ export class JitterBuffer {
   private shrinkPulls = 0;
   private targetMs: number;
   private depthMs = 0;
-  private lastTransitTs = 0;
-  private lastJitterTimestamp = -1;
-  private jitterTs = 0;
-  private hasTransit = false;
-  private transitSamples = 0;
   private readonly counters = {
     received: 0,
     duplicates: 0,
@@ -231,9 +149,16 @@ export class JitterBuffer {
     this.maxDelayMs = Math.max(this.minDelayMs, options.maxDelayMs ?? 200);
     this.initialDelayMs = clamp(options.initialDelayMs ?? 40, this.minDelayMs, this.maxDelayMs);
     this.maxPackets = Math.max(4, options.maxPackets ?? 100);
-    this.resyncTs = (options.resyncThresholdMs ?? 1000) * this.tsPerMs;
-    this.maxDelayTs = this.maxDelayMs * this.tsPerMs;
     this.maxPtimeTs = MAX_PTIME_MS * this.tsPerMs;
+    this.delays = new DelayEstimator(this.tsPerMs, WINDOW_BUCKETS, WINDOW_BUCKET_MS);
+    this.line = new RtpTimeline({
+      defaultPacketTs: this.frameTs,
+      maxPacketTs: this.maxPtimeTs,
+      resyncTs: (options.resyncThresholdMs ?? 1000) * this.tsPerMs,
+      // A talkspurt start may jump far (silence suppression), but a jump beyond the largest
+      // delay we would ever buffer is a discontinuity, not silence worth waiting out.
+      markerResyncTs: this.maxDelayMs * this.tsPerMs,
+    });
     let size = 64;
     while (size < this.maxPackets * 2) size *= 2;
     this.ringSize = size;
@@ -241,50 +166,39 @@ export class JitterBuffer {
     this.slots = new Array<RtpPacket | undefined>(size).fill(undefined);
     this.slotSeq = new Float64Array(size).fill(-1);
     this.slotTs = new Float64Array(size);
-    this.packetTs = this.frameTs;
     this.targetMs = this.initialDelayMs;
   }
 
   /** Forgets everything (a new source): the next packet primes the buffer again. */
   reset(): void {
     this.flush(false);
-    this.slotSeq.fill(-1);
     this.state = 'idle';
-    this.tsOffset = 0;
-    this.prevTsOffset = 0;
-    this.offsetStartSeq = 0;
-    this.packetTs = this.frameTs;
-    this.lastDeltaTs = 0;
     this.lastPlayedSeq = -1;
     this.playedUntilTs = -Infinity;
     this.concealPullsLeft = 0;
     this.shrinkPulls = 0;
     this.targetMs = this.initialDelayMs;
     this.depthMs = 0;
-    this.hasTransit = false;
-    this.lastJitterTimestamp = -1;
-    this.jitterTs = 0;
-    this.window.clear();
-    this.transitSamples = 0;
+    this.delays.clear();
   }
 
   /** Adds a packet that arrived at `arrivalMs` (local clock, ms). */
   push(packet: RtpPacket, arrivalMs: number): JitterPushResult {
     this.counters.received++;
+    const line = this.line;
     if (this.state === 'idle') {
-      this.start(packet);
-      this.store(packet, this.highestExtSeq, this.highestMappedTs);
-      this.measure(packet.timestamp, this.highestMappedTs, arrivalMs);
+      this.start(packet, false);
+      this.store(packet, line.highestExtSeq, line.highestMappedTs);
+      this.measure(packet.timestamp, line.highestMappedTs, arrivalMs);
       return 'accepted';
     }
-    const seqDelta =
-      ((packet.sequenceNumber - (this.highestExtSeq & 0xffff) + 0x8000) & 0xffff) - 0x8000;
-    const ext = this.highestExtSeq + seqDelta;
+    const seqDelta = line.seqDelta(packet.sequenceNumber);
+    const ext = line.highestExtSeq + seqDelta;
     if (seqDelta >= this.ringSize) {
       // The sequence jumped further than the ring reaches: the sender restarted its stream.
       this.counters.resyncs++;
       this.restart(packet);
-      this.store(packet, this.highestExtSeq, this.highestMappedTs);
+      this.store(packet, line.highestExtSeq, line.highestMappedTs);
       return 'accepted';
     }
     if (seqDelta <= -this.ringSize) return this.countLate();
@@ -293,33 +207,12 @@ export class JitterBuffer {
       this.counters.duplicates++;
       return 'duplicate';
     }
-    const unwrapped = this.highestRawTs + ((packet.timestamp - this.highestRawTs) | 0);
-    let mapped: number;
-    if (seqDelta > 0) {
-      mapped = unwrapped - this.tsOffset;
-      const expected = this.highestMappedTs + seqDelta * this.packetTs;
-      const dev = mapped - expected;
-      const jump = Math.abs(dev);
-      if (jump > this.resyncTs || (packet.marker && jump > this.maxDelayTs)) {
-        // A timestamp discontinuity without SSRC change (a B2BUA switching sources, a sender
-        // restart): splice the new timeline onto the old one instead of declaring seconds
-        // lost (forward) or every later packet late (backward).
-        this.prevTsOffset = this.tsOffset;
-        this.offsetStartSeq = ext;
-        this.tsOffset += dev;
-        mapped = expected;
-        this.counters.resyncs++;
-        this.window.clearTransit();
-        this.transitSamples = 0;
-        this.hasTransit = false;
-      } else if (seqDelta === 1) {
-        this.learnPacketDuration(mapped - this.highestMappedTs);
-      }
-      this.highestExtSeq = ext;
-      this.highestRawTs = unwrapped;
-      this.highestMappedTs = mapped;
-    } else {
-      mapped = unwrapped - (ext >= this.offsetStartSeq ? this.tsOffset : this.prevTsOffset);
+    const mapped = line.map(packet, seqDelta);
+    if (line.resynced) {
+      // The timeline was spliced (instead of declaring seconds lost, or every later packet
+      // late): transit times before and after the splice do not compare.
+      this.counters.resyncs++;
+      this.delays.clearTransit();
     }
     this.measure(packet.timestamp, mapped, arrivalMs);
 
@@ -354,18 +247,12 @@ export class JitterBuffer {
     // Priming: before the first playout anything not too far back is welcome; after an
     // underrun, what precedes the last played media is late.
     if (mappedTs < this.playedUntilTs) return true;
-    return this.highestExtSeq - ext >= this.ringSize;
+    return this.line.highestExtSeq - ext >= this.ringSize;
   }
 
-  private start(packet: RtpPacket): void {
-    // Extended sequence numbers start one cycle up so that early reordering stays positive.
-    this.highestExtSeq = packet.sequenceNumber + 0x10000;
-    this.highestRawTs = packet.timestamp;
-    this.highestMappedTs = packet.timestamp;
-    this.tsOffset = 0;
-    this.prevTsOffset = 0;
-    this.offsetStartSeq = this.highestExtSeq;
-    this.nextPlaySeq = this.highestExtSeq;
+  private start(packet: RtpPacket, keepPacketTs: boolean): void {
+    this.line.start(packet, keepPacketTs);
+    this.nextPlaySeq = this.line.highestExtSeq;
     this.state = 'priming';
     this.primingPulls = 0;
   }
@@ -374,16 +261,11 @@ export class JitterBuffer {
   private restart(packet: RtpPacket): void {
     const wasPlaying = this.state === 'playing';
     this.counters.dropped += this.count;
-    this.flush(true);
-    this.slotSeq.fill(-1);
-    this.start(packet);
+    this.flush(false);
+    this.start(packet, true);
     this.lastPlayedSeq = -1;
     this.playedUntilTs = -Infinity;
-    this.lastDeltaTs = 0;
-    this.hasTransit = false;
-    this.lastJitterTimestamp = -1;
-    this.window.clearTransit();
-    this.transitSamples = 0;
+    this.delays.clearTransit();
     if (wasPlaying) this.concealPullsLeft = Math.round(UNDERRUN_CONCEAL_MS / this.frameMs);
   }
 
@@ -410,30 +292,9 @@ export class JitterBuffer {
     if (!keepSeq) this.slotSeq.fill(-1);
   }
 
-  private learnPacketDuration(deltaTs: number): void {
-    // Two equal deltas in a row: one odd gap (silence, a lost packet's neighbour) does not
-    // redefine the packet duration.
-    if (deltaTs > 0 && deltaTs <= this.maxPtimeTs) {
-      if (deltaTs === this.lastDeltaTs) this.packetTs = deltaTs;
-      this.lastDeltaTs = deltaTs;
-    }
-  }
-
   private measure(rawTimestamp: number, mappedTs: number, arrivalMs: number): void {
-    const transitMs = arrivalMs - mappedTs / this.tsPerMs;
     const leadMs = this.state === 'playing' ? (mappedTs - this.cursorTs) / this.tsPerMs : undefined;
-    this.window.record(arrivalMs, transitMs, leadMs);
-    this.transitSamples++;
-    // RFC 3550 A.8 interarrival jitter, for stats; repeated timestamps are not samples.
-    if (rawTimestamp === this.lastJitterTimestamp) return;
-    this.lastJitterTimestamp = rawTimestamp;
-    const transitTs = arrivalMs * this.tsPerMs - mappedTs;
-    if (this.hasTransit) {
-      const d = Math.abs(transitTs - this.lastTransitTs);
-      this.jitterTs += (d - this.jitterTs) / 16;
-    }
-    this.lastTransitTs = transitTs;
-    this.hasTransit = true;
+    this.delays.record(arrivalMs, rawTimestamp, mappedTs, leadMs);
   }
 
   /** The delay the buffer aims for now, in ms. */
@@ -442,18 +303,18 @@ export class JitterBuffer {
   }
 
   private updateTarget(): void {
-    const spread = this.window.spreadMs;
+    const spread = this.delays.spreadMs;
     // A quarter frame of margin over the worst variation seen: leads move in whole frames,
     // so rounding up to the next frame already provides most of the headroom.
     let target = spread + this.frameMs / 4;
     // Until a second of packets has been measured, the configured initial delay is the floor.
-    if (this.transitSamples < MIN_SAMPLES) target = Math.max(target, this.initialDelayMs);
+    if (this.delays.samples < MIN_SAMPLES) target = Math.max(target, this.initialDelayMs);
     this.targetMs = clamp(target, this.minDelayMs, this.maxDelayMs);
   }
 
   /** Returns what to play for the next frame (see {@link JitterFrame}); call once per tick. */
   pull(): JitterPull {
-    if (this.state === 'idle') return WAITING;
+    if (this.state === 'idle') return JITTER_WAITING;
     this.updateTarget();
     if (this.state === 'priming') {
       if (this.count > 0 && this.primed()) {
@@ -464,16 +325,16 @@ export class JitterBuffer {
           this.concealPullsLeft--;
           return this.conceal();
         }
-        return WAITING;
+        return JITTER_WAITING;
       }
     }
     this.depthMs = Math.max(0, this.bufferedEndTs() - this.cursorTs) / this.tsPerMs;
-    const delay = this.window.maxLeadMs;
+    const delay = this.delays.maxLeadMs;
     if (delay !== undefined) {
       if (delay < this.targetMs) {
         // Grow at once: play a concealed frame without moving the playout point.
         this.counters.stretches++;
-        this.window.shiftLeads(this.frameMs);
+        this.delays.shiftLeads(this.frameMs);
         this.shrinkPulls = 0;
         return this.conceal();
       }
@@ -491,7 +352,7 @@ export class JitterBuffer {
     return this.serve();
   }
 
-  private conceal(): MutableFrame {
+  private conceal(): MutableJitterFrame {
     const f = this.frame;
     f.clear();
     f.addLost(this.frameTs);
@@ -501,12 +362,12 @@ export class JitterBuffer {
 
   private bufferedEndTs(): number {
     return this.count > 0
-      ? Math.max(this.coveredUntilTs, this.highestMappedTs + this.packetTs)
+      ? Math.max(this.coveredUntilTs, this.line.highestMappedTs + this.line.packetTs)
       : this.coveredUntilTs;
   }
 
   private firstBuffered(): number {
-    for (let s = this.nextPlaySeq; s <= this.highestExtSeq; s++) {
+    for (let s = this.nextPlaySeq; s <= this.line.highestExtSeq; s++) {
       const idx = s & this.mask;
       if (this.slotSeq[idx] === s && this.slots[idx] !== undefined) return s;
     }
@@ -519,7 +380,8 @@ export class JitterBuffer {
     // Buffer the target plus the frame the first pull consumes, or wait as long in pulls when
     // packets are sparse (comfort noise, DTX).
     const bufferedMs =
-      (this.highestMappedTs + this.packetTs - this.slotTs[first & this.mask]!) / this.tsPerMs;
+      (this.line.highestMappedTs + this.line.packetTs - this.slotTs[first & this.mask]!) /
+      this.tsPerMs;
     const needMs = this.targetMs + this.frameMs;
     return bufferedMs >= needMs || (this.primingPulls + 1) * this.frameMs >= needMs;
   }
@@ -532,7 +394,7 @@ export class JitterBuffer {
     this.state = 'playing';
     this.concealPullsLeft = 0;
     this.shrinkPulls = 0;
-    this.window.clearLeads();
+    this.delays.clearLeads();
   }
 
   /** True when the current window is a gap between consecutive packets: DTX silence. */
@@ -546,7 +408,7 @@ export class JitterBuffer {
 
   private skipFrame(silent: boolean): void {
     this.counters.shrinks++;
-    this.window.shiftLeads(-this.frameMs);
+    this.delays.shiftLeads(-this.frameMs);
     if (silent) {
       this.cursorTs += this.frameTs;
       this.coveredUntilTs = this.cursorTs;
@@ -558,14 +420,14 @@ export class JitterBuffer {
     this.counters.concealedTs -= f.lostTs;
   }
 
-  private serve(): MutableFrame {
+  private serve(): MutableJitterFrame {
     const f = this.frame;
     f.clear();
     const start = this.cursorTs;
     const end = start + this.frameTs;
     let pos = this.coveredUntilTs > start ? Math.min(this.coveredUntilTs, end) : start;
     let s = this.nextPlaySeq;
-    for (; s <= this.highestExtSeq; s++) {
+    for (; s <= this.line.highestExtSeq; s++) {
       const idx = s & this.mask;
       const p = this.slots[idx];
       if (p === undefined || this.slotSeq[idx] !== s) continue;
@@ -576,6 +438,7 @@ export class JitterBuffer {
       if (ts < start) {
         // Out of timestamp order (a sender whose timestamps go back): its time has passed.
         this.counters.late++;
+        if (s > this.lastPlayedSeq) this.lastPlayedSeq = s;
         continue;
       }
       if (this.lastPlayedSeq >= 0 && s > this.lastPlayedSeq + 1) {
@@ -601,7 +464,7 @@ export class JitterBuffer {
       // a packet that is merely late still plays (the delay grows by the wait).
       f.addLost(end - pos);
       this.cursorTs = pos;
-      this.window.shiftLeads((end - pos) / this.tsPerMs);
+      this.delays.shiftLeads((end - pos) / this.tsPerMs);
     } else {
       // Nothing at all: re-prime, concealing for a few frames before going quiet.
       this.counters.underruns++;
@@ -622,7 +485,7 @@ export class JitterBuffer {
       const d = this.slotTs[idx]! - ts;
       if (d > 0 && d <= this.maxPtimeTs) return d;
     }
-    return this.packetTs;
+    return this.line.packetTs;
   }
 
   /** Counters and the current delay figures. */
@@ -631,9 +494,9 @@ export class JitterBuffer {
     return {
       state: this.state,
       delayMs: this.depthMs,
-      playoutDelayMs: this.window.maxLeadMs ?? 0,
+      playoutDelayMs: this.delays.maxLeadMs ?? 0,
       targetDelayMs: this.targetMs,
-      jitterMs: this.jitterTs / this.tsPerMs,
+      jitterMs: this.delays.jitterMs,
       received: c.received,
       duplicates: c.duplicates,
       late: c.late,

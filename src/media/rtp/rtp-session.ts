@@ -8,7 +8,7 @@
  * sources are tracked by a fixed handful of fields (never a map keyed by SSRC), so a flood of
  * garbage or random SSRCs costs counters, not memory.
  *
- * Sockets belong to whoever bound them (the {@link RtpPortPool}'s `release()` closes them);
+ * Sockets belong to whoever bound them (RtpPortPool's `release()` closes them);
  * the session only adds and, on close, removes its own listeners.
  */
 import { EventEmitter } from 'node:events';

@@ -1,12 +1,13 @@
 /**
- * Sliding-window extremes for the jitter buffer's delay estimate: the minimum and maximum
- * transit time and the maximum playout lead over the last few seconds. The window is a ring of
- * time buckets, so recording is O(1) and old spikes age out a bucket at a time — which is what
- * makes the buffer grow at once and shrink only after the network has been calm for a while.
+ * Arrival measurements for the jitter buffer's delay decisions: sliding-window extremes of
+ * transit time (arrival − media time) and of playout lead over the last few seconds, and the
+ * RFC 3550 interarrival jitter for stats. The window is a ring of time buckets, so recording
+ * is O(1) and old spikes age out a bucket at a time — which is what makes the buffer grow at
+ * once and shrink only after the network has been calm for a while.
  */
 
-/** Extremes over a sliding time window, in buckets. */
-export class DelayWindow {
+/** Arrival measurements over a sliding time window of buckets. */
+export class DelayEstimator {
   private readonly minTransit: Float64Array;
   private readonly maxTransit: Float64Array;
   private readonly maxLead: Float64Array;
@@ -16,9 +17,15 @@ export class DelayWindow {
   private pastMinTransit = Infinity;
   private pastMaxTransit = -Infinity;
   private pastMaxLead = -Infinity;
+  private samplesValue = 0;
+  private lastTimestamp = -1;
+  private lastTransitTs = 0;
+  private hasTransit = false;
+  private jitterTs = 0;
 
-  /** `buckets` × `bucketMs` is the memory of the window. */
+  /** `buckets` × `bucketMs` is the memory of the window; `tsPerMs` the RTP clock in kHz. */
   constructor(
+    private readonly tsPerMs: number,
     private readonly buckets: number,
     private readonly bucketMs: number,
   ) {
@@ -27,13 +34,38 @@ export class DelayWindow {
     this.maxLead = new Float64Array(buckets).fill(-Infinity);
   }
 
-  /** Records one arrival: its transit (arrival − media time) and, when playing, its lead. */
-  record(arrivalMs: number, transitMs: number, leadMs: number | undefined): void {
+  /**
+   * Records one arrival: its transit time and, when playing, its lead (media time ahead of
+   * the playout point). `rawTimestamp` is the packet's own, `mappedTs` its place on the
+   * continuous time line.
+   */
+  record(arrivalMs: number, rawTimestamp: number, mappedTs: number, leadMs?: number): void {
     this.roll(arrivalMs);
+    this.samplesValue++;
+    const transitMs = arrivalMs - mappedTs / this.tsPerMs;
     const i = this.current;
     if (transitMs < this.minTransit[i]!) this.minTransit[i] = transitMs;
     if (transitMs > this.maxTransit[i]!) this.maxTransit[i] = transitMs;
     if (leadMs !== undefined && leadMs > this.maxLead[i]!) this.maxLead[i] = leadMs;
+    // RFC 3550 A.8 interarrival jitter; repeated timestamps (RFC 4733 updates) are not samples.
+    if (rawTimestamp === this.lastTimestamp) return;
+    this.lastTimestamp = rawTimestamp;
+    const transitTs = transitMs * this.tsPerMs;
+    if (this.hasTransit) {
+      this.jitterTs += (Math.abs(transitTs - this.lastTransitTs) - this.jitterTs) / 16;
+    }
+    this.lastTransitTs = transitTs;
+    this.hasTransit = true;
+  }
+
+  /** Arrivals recorded since the transit times were last cleared. */
+  get samples(): number {
+    return this.samplesValue;
+  }
+
+  /** RFC 3550 interarrival jitter in ms. */
+  get jitterMs(): number {
+    return this.jitterTs / this.tsPerMs;
   }
 
   private roll(arrivalMs: number): void {
@@ -97,18 +129,25 @@ export class DelayWindow {
     this.pastMaxLead = -Infinity;
   }
 
-  /** Forgets transit times (the media clock jumped or the source changed). */
+  /**
+   * Forgets transit times (the media time line was spliced or restarted: transits before and
+   * after do not compare). The jitter estimate carries on from the next two arrivals.
+   */
   clearTransit(): void {
     this.minTransit.fill(Infinity);
     this.maxTransit.fill(-Infinity);
     this.pastMinTransit = Infinity;
     this.pastMaxTransit = -Infinity;
+    this.samplesValue = 0;
+    this.hasTransit = false;
+    this.lastTimestamp = -1;
   }
 
-  /** Forgets everything. */
+  /** Forgets everything (a new source). */
   clear(): void {
     this.clearLeads();
     this.clearTransit();
+    this.jitterTs = 0;
     this.bucketStartMs = Number.NaN;
   }
 }
