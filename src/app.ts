@@ -170,9 +170,14 @@ export async function startSwitchboard(
       inactivityTimeoutMs: config.rtp.timeoutS * 1000,
       jitterMinDelayMs: config.rtp.jitterMinMs,
       jitterMaxDelayMs: config.rtp.jitterMaxMs,
-      inbandDtmf: config.media.inbandDtmf === 'auto' ? undefined : config.media.inbandDtmf === 'always',
+      inbandDtmf:
+        config.media.inbandDtmf === 'auto' ? undefined : config.media.inbandDtmf === 'always',
     },
-    recording: { dir: recordingsDir, mode: config.media.recordingMode, all: config.media.recordCalls },
+    recording: {
+      dir: recordingsDir,
+      mode: config.media.recordingMode,
+      all: config.media.recordCalls,
+    },
     extensions: {
       echo: config.sip.testExtension,
       prompt: config.media.promptExtension,

@@ -101,7 +101,10 @@ export class CallService extends EventEmitter<CallServiceEvents> {
       }
       call.reject(404, 'No route for the called number');
     } catch (err) {
-      this.options.logger.error({ err: (err as Error).message, callId: call.id }, 'inbound routing failed');
+      this.options.logger.error(
+        { err: (err as Error).message, callId: call.id },
+        'inbound routing failed',
+      );
       if (call.state === 'ringing') call.reject(500, 'Routing failed');
       else if (call.state === 'answered') await call.hangup('routing-failed');
     }
@@ -212,7 +215,10 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     this.live.set(leg.id, leg);
     const log = this.options.logger.child({ legId: leg.id, callId: call.id });
     leg.on('dtmf', (event) => {
-      log.info({ event: 'dtmf', source: event.source, pii: { digit: event.digit } }, 'DTMF received');
+      log.info(
+        { event: 'dtmf', source: event.source, pii: { digit: event.digit } },
+        'DTMF received',
+      );
       this.emit('dtmf', leg, event);
     });
     void leg.ended.then((end) => {
@@ -249,7 +255,7 @@ export class CallService extends EventEmitter<CallServiceEvents> {
       }
       callee = first;
     } catch (err) {
-      const status = err instanceof UserNotRegisteredError ? 480 : statusOf(err) ?? 480;
+      const status = err instanceof UserNotRegisteredError ? 480 : (statusOf(err) ?? 480);
       call.reject(status, 'Callee unavailable');
       return;
     }

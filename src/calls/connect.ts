@@ -69,7 +69,7 @@ export class Room implements ClockParticipant {
   /** Adds a leg; it leaves by itself when it ends. */
   join(leg: Leg, options: RoomPartyOptions = {}): void {
     if (this.parties.has(leg.id)) return;
-    this.mixer.addParty(leg.id, options);
+    this.mixer.addParty(leg.id, { ...options, outputRateHz: leg.sampleRateHz });
     const off = leg.input.onFrame((frame) => this.mixer.put(leg.id, frame));
     this.parties.set(leg.id, { leg, off });
     void leg.ended.then(() => this.leave(leg.id));

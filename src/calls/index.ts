@@ -1,4 +1,9 @@
 /** Calls: legs connected by echo, bridge and rooms, recording, and the live call service. */
 export { bridge, echo, Room, type Disconnect, type RoomPartyOptions } from './connect.js';
 export { recordLeg, type RecordOptions, type Recording } from './recording.js';
-export { CallFailedError, CallService, type CallServiceEvents, type CallServiceOptions } from './call-service.js';
+export {
+  CallFailedError,
+  CallService,
+  type CallServiceEvents,
+  type CallServiceOptions,
+} from './call-service.js';

@@ -35,8 +35,10 @@ export async function recordLeg(leg: Leg, options: RecordOptions): Promise<Recor
     mode: options.mode ?? 'stereo',
     sampleRateHz: options.sampleRateHz ?? (leg.sampleRateHz >= 16_000 ? 16_000 : 8000),
   });
-  const onTick = (inbound: Parameters<typeof recorder.writeFrames>[0], outbound: Parameters<typeof recorder.writeFrames>[1]): void =>
-    recorder.writeFrames(inbound, outbound);
+  const onTick = (
+    inbound: Parameters<typeof recorder.writeFrames>[0],
+    outbound: Parameters<typeof recorder.writeFrames>[1],
+  ): void => recorder.writeFrames(inbound, outbound);
   leg.on('tick', onTick);
   let stopped: ReturnType<Recording['stop']> | undefined;
   const stop = (): ReturnType<Recording['stop']> => {

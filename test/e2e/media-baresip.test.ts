@@ -15,7 +15,13 @@ import { startSwitchboard, type AppConfig, type Switchboard } from '../../src/ap
 import type { Leg } from '../../src/channels/index.js';
 import { configSchema } from '../../src/config/index.js';
 import { encodeWav, type DtmfEvent } from '../../src/media/index.js';
-import { at, bestCorrelation, loudestWindow, readMono, tonePower } from './helpers/audio-analysis.js';
+import {
+  at,
+  bestCorrelation,
+  loudestWindow,
+  readMono,
+  tonePower,
+} from './helpers/audio-analysis.js';
 import { Baresip } from './helpers/baresip.js';
 import { describeWithBaresip, dumpBaresipOnFailure } from './helpers/baresip-suite.js';
 import { withTimeout } from './helpers/with-timeout.js';
@@ -40,7 +46,13 @@ function makeConfig(dataDir: string): AppConfig {
 }
 
 /** A mono PCM16 WAV of a sine tone, written into `dir`. */
-async function toneFile(dir: string, name: string, frequencyHz: number, seconds: number, rateHz = 8000): Promise<string> {
+async function toneFile(
+  dir: string,
+  name: string,
+  frequencyHz: number,
+  seconds: number,
+  rateHz = 8000,
+): Promise<string> {
   const samples = new Int16Array(rateHz * seconds);
   for (let i = 0; i < samples.length; i++) {
     samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * frequencyHz * i) / rateHz));
@@ -68,7 +80,11 @@ function sipPort(sb: Switchboard): number {
 }
 
 function nextLeg(sb: Switchboard): Promise<Leg> {
-  return withTimeout(new Promise<Leg>((r) => sb.calls.once('leg', r)), STEP_MS, 'a leg at the server');
+  return withTimeout(
+    new Promise<Leg>((r) => sb.calls.once('leg', r)),
+    STEP_MS,
+    'a leg at the server',
+  );
 }
 
 describeWithBaresip('media against baresip', () => {
@@ -102,7 +118,10 @@ describeWithBaresip('media against baresip', () => {
   dumpBaresipOnFailure(() => peers);
 
   it('echo test on 1000: the caller hears its own audio back', async () => {
-    const caller = await peer({ user: 'echo-caller', audioFile: { path: PROMPT, sampleRateHz: 16_000 } });
+    const caller = await peer({
+      user: 'echo-caller',
+      audioFile: { path: PROMPT, sampleRateHz: 16_000 },
+    });
     const legArrived = nextLeg(sb!);
     await caller.dial(`sip:1000@127.0.0.1:${sipPort(sb!)}`);
     await caller.waitForEvent('CALL_ESTABLISHED', STEP_MS);
@@ -169,50 +188,64 @@ describeWithBaresip('media against baresip', () => {
     it.each([
       ['PCMU', 'PCMU'],
       ['G722', 'PCMU'],
-    ])('%s caller to %s callee: each hears the other, the recording holds both sides', async (callerCodec, calleeCodec) => {
-      const port = sipPort(sb!);
-      const alice = await peer({
-        user: 'alice',
-        password: USERS[0]!.password,
-        serverPort: port,
-        regint: 600,
-        codecs: [callerCodec],
-        audioFile: { path: await toneFile(dataDir, `alice-${callerCodec}.wav`, 500, 8), sampleRateHz: 8000 },
-      });
-      const bob = await peer({
-        user: 'bob',
-        password: USERS[1]!.password,
-        serverPort: port,
-        regint: 600,
-        codecs: [calleeCodec],
-        audioFile: { path: await toneFile(dataDir, `bob-${calleeCodec}.wav`, 1300, 8), sampleRateHz: 8000 },
-      });
-      await Promise.all([alice.waitRegistered(), bob.waitRegistered()]);
-      const recorded = withTimeout(
-        new Promise<{ path: string }>((r) => sb!.calls.once('recorded', (_leg, result) => r(result))),
-        STEP_MS * 2,
-        'the recording of the bridged call',
-      );
-      await alice.dial(`sip:bob@127.0.0.1:${port}`);
-      await bob.waitForEvent('CALL_ESTABLISHED', STEP_MS);
-      await alice.waitForEvent('CALL_ESTABLISHED', STEP_MS);
-      await audioFor(3_000);
-      await hangupAndClose(alice);
-      await bob.waitForEvent('CALL_CLOSED', STEP_MS);
+    ])(
+      '%s caller to %s callee: each hears the other, the recording holds both sides',
+      async (callerCodec, calleeCodec) => {
+        const port = sipPort(sb!);
+        const alice = await peer({
+          user: 'alice',
+          password: USERS[0]!.password,
+          serverPort: port,
+          regint: 600,
+          codecs: [callerCodec],
+          audioFile: {
+            path: await toneFile(dataDir, `alice-${callerCodec}.wav`, 500, 8),
+            sampleRateHz: 8000,
+          },
+        });
+        const bob = await peer({
+          user: 'bob',
+          password: USERS[1]!.password,
+          serverPort: port,
+          regint: 600,
+          codecs: [calleeCodec],
+          audioFile: {
+            path: await toneFile(dataDir, `bob-${calleeCodec}.wav`, 1300, 8),
+            sampleRateHz: 8000,
+          },
+        });
+        await Promise.all([alice.waitRegistered(), bob.waitRegistered()]);
+        const recorded = withTimeout(
+          new Promise<{ path: string }>((r) =>
+            sb!.calls.once('recorded', (_leg, result) => r(result)),
+          ),
+          STEP_MS * 2,
+          'the recording of the bridged call',
+        );
+        await alice.dial(`sip:bob@127.0.0.1:${port}`);
+        await bob.waitForEvent('CALL_ESTABLISHED', STEP_MS);
+        await alice.waitForEvent('CALL_ESTABLISHED', STEP_MS);
+        await audioFor(3_000);
+        await hangupAndClose(alice);
+        await bob.waitForEvent('CALL_CLOSED', STEP_MS);
 
-      const aliceHeard = await readMono(await heardFile(alice));
-      const bobHeard = await readMono(await heardFile(bob));
-      expect(dominant(aliceHeard.samples, aliceHeard.sampleRateHz)).toBe(1300);
-      expect(dominant(bobHeard.samples, bobHeard.sampleRateHz)).toBe(500);
+        const aliceHeard = await readMono(await heardFile(alice));
+        const bobHeard = await readMono(await heardFile(bob));
+        expect(dominant(aliceHeard.samples, aliceHeard.sampleRateHz)).toBe(1300);
+        expect(dominant(bobHeard.samples, bobHeard.sampleRateHz)).toBe(500);
 
-      // Both recordings are finalised together; the first one reported is either leg.
-      const { path: file } = await recorded;
-      const left = await readMono(file, 0);
-      const right = await readMono(file, 1);
-      const sides = [dominant(left.samples, left.sampleRateHz), dominant(right.samples, right.sampleRateHz)];
-      expect(sides.sort()).toEqual([1300, 500].sort());
-      await Promise.all([alice.stop(), bob.stop()]);
-    });
+        // Both recordings are finalised together; the first one reported is either leg.
+        const { path: file } = await recorded;
+        const left = await readMono(file, 0);
+        const right = await readMono(file, 1);
+        const sides = [
+          dominant(left.samples, left.sampleRateHz),
+          dominant(right.samples, right.sampleRateHz),
+        ];
+        expect(sides.sort()).toEqual([1300, 500].sort());
+        await Promise.all([alice.stop(), bob.stop()]);
+      },
+    );
   });
 });
 

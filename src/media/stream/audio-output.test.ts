@@ -3,7 +3,11 @@ import type { AudioFrame } from '../audio-frame.js';
 import { AudioOutput } from './audio-output.js';
 
 function frame(value: number, rate = 8000, t = 0): AudioFrame {
-  return { samples: new Int16Array((rate * 20) / 1000).fill(value), sampleRateHz: rate, timestampMs: t };
+  return {
+    samples: new Int16Array((rate * 20) / 1000).fill(value),
+    sampleRateHz: rate,
+    timestampMs: t,
+  };
 }
 
 describe('AudioOutput', () => {

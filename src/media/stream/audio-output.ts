@@ -80,7 +80,14 @@ export class AudioOutput {
     const id = this.nextId++;
     let resolve!: (r: PlaybackResult) => void;
     const done = new Promise<PlaybackResult>((r) => (resolve = r));
-    const piece: Piece = { id, buffer: [], exhausted: false, cancelled: false, playedFrames: 0, resolve };
+    const piece: Piece = {
+      id,
+      buffer: [],
+      exhausted: false,
+      cancelled: false,
+      playedFrames: 0,
+      resolve,
+    };
     if (this.closed) {
       resolve({ completed: false, playedMs: 0 });
       return { id, done };

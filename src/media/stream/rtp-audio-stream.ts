@@ -17,14 +17,18 @@ import { createCodec } from '../codecs/registry.js';
 import type { AudioDecoder, AudioEncoder, Codec, CodecName } from '../codecs/types.js';
 import { DtmfDeduplicator } from '../dtmf/dedup.js';
 import { InbandDtmfDetector } from '../dtmf/inband-detector.js';
+import { isDtmfDigit } from '../dtmf/digits.js';
 import { TelephoneEventReceiver, TelephoneEventSender } from '../dtmf/rfc4733.js';
 import type { DtmfDigit, DtmfEvent } from '../dtmf/types.js';
+import { dtmfToneFrames } from '../audio/tones.js';
 import { JitterBuffer } from '../rtp/jitter-buffer.js';
 import type { RtpPacket } from '../rtp/rtp-packet.js';
 import { RtpSession, type RtpSessionStats } from '../rtp/rtp-session.js';
 import { AudioOutput } from './audio-output.js';
 import { FrameFanout } from './frame-fanout.js';
 import type { ClockParticipant, MediaClock } from './media-clock.js';
+
+const EMPTY = new Int16Array(0);
 
 /** Where the peer wants RTP. */
 export interface RtpRemote {
@@ -111,7 +115,8 @@ export class RtpAudioStream extends EventEmitter<RtpAudioStreamEvents> implement
   private readonly dedup = new DtmfDeduplicator();
   private inband: InbandDtmfDetector | undefined;
   private dtmfPayloadType: number | undefined;
-  private readonly digitQueue: Array<{ digit: DtmfDigit; durationMs: number; done: () => void }> = [];
+  private readonly digitQueue: Array<{ digit: DtmfDigit; durationMs: number; done: () => void }> =
+    [];
   private currentDigitDone: (() => void) | undefined;
   private direction: StreamDirection;
   private readonly removeFromClock: () => void;
@@ -122,9 +127,7 @@ export class RtpAudioStream extends EventEmitter<RtpAudioStreamEvents> implement
   private pending: Int16Array = new Int16Array(0);
   private decoded: Int16Array = new Int16Array(0);
   private mediaTimeMs = 0;
-  private sentSomething = false;
   private talkspurt = true;
-  private lastOutbound: AudioFrame | undefined;
   private closed = false;
   private dtmfCount = 0;
   private dtmfSuppressed = 0;
@@ -170,8 +173,17 @@ export class RtpAudioStream extends EventEmitter<RtpAudioStreamEvents> implement
    * Applies a new offer/answer (re-INVITE): new remote address (the latch restarts), new
    * direction, and possibly a new codec or DTMF payload type.
    */
-  update(remote: RtpRemote, codec: StreamCodec, dtmfPayloadType: number | undefined, direction: StreamDirection): void {
-    this.session.updateRemote({ address: remote.address, port: remote.port, rtcpPort: remote.rtcpPort });
+  update(
+    remote: RtpRemote,
+    codec: StreamCodec,
+    dtmfPayloadType: number | undefined,
+    direction: StreamDirection,
+  ): void {
+    this.session.updateRemote({
+      address: remote.address,
+      port: remote.port,
+      rtcpPort: remote.rtcpPort,
+    });
     if (codec.name !== this.codec.name || codec.payloadType !== this.payloadType) {
       const oldRate = this.codec.sampleRateHz;
       this.setCodec(codec);
@@ -195,11 +207,24 @@ export class RtpAudioStream extends EventEmitter<RtpAudioStreamEvents> implement
    * Resolves when the last digit has been sent.
    */
   sendDtmf(digits: string, durationMs = 100): Promise<void> {
-    const valid = [...digits.toUpperCase()].filter((d): d is DtmfDigit => /^[0-9*#A-D]$/.test(d));
+    const valid = [...digits.toUpperCase()].filter(isDtmfDigit);
+    if (valid.length === 0) return Promise.resolve();
+    if (this.dtmfPayloadType === undefined) {
+      // No telephone-event negotiated (an old trunk): the digits go in-band as tones, queued
+      // like any other piece of audio.
+      const frames = dtmfToneFrames(valid.join(''), {
+        sampleRateHz: this.codec.sampleRateHz,
+        toneMs: durationMs,
+        gapMs: Math.max(60, durationMs),
+      });
+      return this.output.play(frames).done.then(() => undefined);
+    }
     return Promise.all(
       valid.map(
         (digit) =>
-          new Promise<void>((resolve) => this.digitQueue.push({ digit, durationMs, done: resolve })),
+          new Promise<void>((resolve) =>
+            this.digitQueue.push({ digit, durationMs, done: resolve }),
+          ),
       ),
     ).then(() => undefined);
   }
@@ -246,13 +271,17 @@ export class RtpAudioStream extends EventEmitter<RtpAudioStreamEvents> implement
       }
     }
     let samples: Int16Array;
-    if (this.decoded.length >= frameSamples) {
+    if (this.decoded.length === frameSamples) {
+      // The common case (one 20 ms packet per tick): hand the decoder's output on, no copy.
+      samples = this.decoded;
+      this.decoded = EMPTY;
+    } else if (this.decoded.length > frameSamples) {
       samples = this.decoded.slice(0, frameSamples);
       this.decoded = this.decoded.subarray(frameSamples);
     } else {
       samples = new Int16Array(frameSamples);
       samples.set(this.decoded);
-      this.decoded = new Int16Array(0);
+      this.decoded = EMPTY;
     }
     const frame: AudioFrame = {
       samples,
@@ -264,7 +293,7 @@ export class RtpAudioStream extends EventEmitter<RtpAudioStreamEvents> implement
       const event = this.inband.process(frame);
       if (event) this.deliverDtmf(event);
     }
-    const expired = this.dtmfReceiver.expire?.(this.mediaTimeMs);
+    const expired = this.dtmfReceiver.expire(this.mediaTimeMs);
     if (expired) this.deliverDtmf(expired);
     this.input.publish(frame);
     this.pendingInbound = frame;
@@ -275,7 +304,6 @@ export class RtpAudioStream extends EventEmitter<RtpAudioStreamEvents> implement
   /** @internal Clock phase 3. */
   send(): void {
     const outbound = this.output.next(this.mediaTimeMs - 20);
-    this.lastOutbound = outbound;
     if (this.direction.send && !this.closed) {
       if (!this.sendDigitPacket()) this.sendAudio(outbound);
     }
@@ -308,7 +336,9 @@ export class RtpAudioStream extends EventEmitter<RtpAudioStreamEvents> implement
 
   private configureInband(): void {
     const wanted = this.options.inbandDtmf ?? this.dtmfPayloadType === undefined;
-    this.inband = wanted ? new InbandDtmfDetector({ sampleRateHz: this.codec.sampleRateHz }) : undefined;
+    this.inband = wanted
+      ? new InbandDtmfDetector({ sampleRateHz: this.codec.sampleRateHz })
+      : undefined;
   }
 
   private onPacket(packet: RtpPacket, arrivalMs: number): void {
@@ -318,6 +348,7 @@ export class RtpAudioStream extends EventEmitter<RtpAudioStreamEvents> implement
         packet.timestamp,
         packet.marker,
         this.codec.clockRateHz,
+        this.mediaTimeMs,
       );
       if (event) this.deliverDtmf({ ...event, timestampMs: this.mediaTimeMs });
       return;
@@ -351,15 +382,13 @@ export class RtpAudioStream extends EventEmitter<RtpAudioStreamEvents> implement
   }
 
   private sendDigitPacket(): boolean {
-    if (this.dtmfPayloadType === undefined) {
-      // No telephone-event: digits become tones in the audio (see sendAudio).
-      return false;
-    }
+    if (this.dtmfPayloadType === undefined) return false;
     let packet = this.dtmfSender.next();
     if (!packet && this.digitQueue.length > 0) {
+      this.finishDigit();
       const next = this.digitQueue.shift()!;
-      this.currentDigitDone?.();
       this.currentDigitDone = next.done;
+      // The event starts at this tick's place on the audio timeline (RFC 4733 §2.5.1.1).
       this.dtmfSender.start(next.digit, this.sendTimestamp, {
         durationMs: next.durationMs,
         clockRateHz: this.codec.clockRateHz,
@@ -367,17 +396,25 @@ export class RtpAudioStream extends EventEmitter<RtpAudioStreamEvents> implement
       packet = this.dtmfSender.next();
     }
     if (!packet) {
-      if (this.currentDigitDone) {
-        this.currentDigitDone();
-        this.currentDigitDone = undefined;
-        // The event occupied the timeline; audio resumes after it (RFC 4733 §2.5.1.4).
-        this.talkspurt = true;
-      }
+      this.finishDigit();
       return false;
     }
     this.session.send(packet.payload, this.dtmfPayloadType, packet.timestamp, packet.marker);
-    if (packet.final) this.sendTimestamp = (this.sendTimestamp + this.samplesToTs(samplesPerFrame(this.codec.sampleRateHz))) >>> 0;
+    // The event occupies the timeline like audio would: the audio after it (and the next
+    // event) starts that much later.
+    this.sendTimestamp = (this.sendTimestamp + this.frameTs()) >>> 0;
     return true;
+  }
+
+  private finishDigit(): void {
+    if (!this.currentDigitDone) return;
+    this.currentDigitDone();
+    this.currentDigitDone = undefined;
+    this.talkspurt = true; // audio after an event starts a new talkspurt (marker bit)
+  }
+
+  private frameTs(): number {
+    return (this.codec.clockRateHz * 20) / 1000;
   }
 
   private samplesToTs(samples: number): number {
@@ -385,8 +422,7 @@ export class RtpAudioStream extends EventEmitter<RtpAudioStreamEvents> implement
   }
 
   private sendAudio(frame: AudioFrame | undefined): void {
-    let samples = frame?.samples ?? new Int16Array(samplesPerFrame(this.codec.sampleRateHz));
-    if (this.dtmfPayloadType === undefined && this.inbandTone) samples = this.inbandTone(samples);
+    const samples = frame?.samples ?? new Int16Array(samplesPerFrame(this.codec.sampleRateHz));
     const ptimeSamples = (this.codec.sampleRateHz * this.ptimeMs) / 1000;
     if (ptimeSamples === samples.length && this.pending.length === 0) {
       this.emitPacket(samples);
@@ -403,14 +439,10 @@ export class RtpAudioStream extends EventEmitter<RtpAudioStreamEvents> implement
     this.pending = joined.slice(offset);
   }
 
-  /** In-band DTMF generator for trunks without telephone-event; set while a digit plays. */
-  private inbandTone: ((samples: Int16Array) => Int16Array) | undefined;
-
   private emitPacket(samples: Int16Array): void {
     const payload = this.encoder.encode(samples);
     this.session.send(payload, this.payloadType, this.sendTimestamp, this.talkspurt);
     this.talkspurt = false;
-    this.sentSomething = true;
     this.sendTimestamp = (this.sendTimestamp + this.samplesToTs(samples.length)) >>> 0;
   }
 }

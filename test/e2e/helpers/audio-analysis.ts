@@ -33,7 +33,7 @@ export function at(audio: MonoAudio, rateHz: number): Int16Array {
 
 /** Power of one frequency in a block (Goertzel), normalised by block length. */
 export function tonePower(samples: Int16Array, sampleRateHz: number, frequencyHz: number): number {
-  const k = (2 * Math.cos((2 * Math.PI * frequencyHz) / sampleRateHz));
+  const k = 2 * Math.cos((2 * Math.PI * frequencyHz) / sampleRateHz);
   let s1 = 0;
   let s2 = 0;
   for (let i = 0; i < samples.length; i++) {
