@@ -20,7 +20,41 @@ describe('loadConfig', () => {
     expect(c.sip.transports).toEqual(['udp', 'tcp']);
     expect(c.http.port).toBe(8080);
     expect(c.dataDir).toBe('./data');
-    expect(c.rtp).toEqual({ portMin: 10000, portMax: 20000 });
+    expect(c.rtp).toEqual({
+      portMin: 10000,
+      portMax: 20000,
+      timeoutS: 60,
+      jitterMinMs: 20,
+      jitterMaxMs: 200,
+    });
+    expect(c.media.codecs).toEqual(['PCMU', 'PCMA', 'G722', 'opus']);
+    expect(c.media.recordCalls).toBe(false);
+    expect(c.media.promptExtension).toBe('1001');
+  });
+
+  it('reads the media settings from the environment and rejects bad ones by name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-cfg-'));
+    const file = join(dir, 'none.yaml');
+    writeFileSync(file, '');
+    const c = load(
+      {
+        SWITCHBOARD_RTP_TIMEOUT_S: '5',
+        SWITCHBOARD_CODECS: 'G722,PCMA',
+        SWITCHBOARD_RECORD_CALLS: 'true',
+        SWITCHBOARD_RECORDING_MODE: 'stereo',
+        SWITCHBOARD_INBAND_DTMF: 'always',
+      },
+      file,
+    );
+    expect(c.rtp.timeoutS).toBe(5);
+    expect(c.media.codecs).toEqual(['G722', 'PCMA']);
+    expect(c.media.recordCalls).toBe(true);
+    expect(c.media.recordingMode).toBe('stereo');
+    expect(c.media.inbandDtmf).toBe('always');
+    expect(() => load({ SWITCHBOARD_CODECS: 'GSM' }, file)).toThrow(/SWITCHBOARD_CODECS/);
+    expect(() =>
+      load({ SWITCHBOARD_JITTER_MIN_MS: '500', SWITCHBOARD_JITTER_MAX_MS: '100' }, file),
+    ).toThrow(/jitterMinMs/);
   });
 
   it('reads SWITCHBOARD_* variables over the file', () => {

@@ -36,7 +36,7 @@ const ENV_MAP: ReadonlyArray<readonly [string, string[], ((v: string) => unknown
   ['SWITCHBOARD_RTP_TIMEOUT_S', ['rtp', 'timeoutS']],
   ['SWITCHBOARD_JITTER_MIN_MS', ['rtp', 'jitterMinMs']],
   ['SWITCHBOARD_JITTER_MAX_MS', ['rtp', 'jitterMaxMs']],
-  ['SWITCHBOARD_CODECS', ['media', 'codecs'], splitList],
+  ['SWITCHBOARD_CODECS', ['media', 'codecs'], (v) => splitList(v).map(codecName)],
   ['SWITCHBOARD_RECORD_CALLS', ['media', 'recordCalls']],
   ['SWITCHBOARD_RECORDINGS_DIR', ['media', 'recordingsDir']],
   ['SWITCHBOARD_RECORDING_MODE', ['media', 'recordingMode']],
@@ -57,6 +57,11 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
     this.name = 'ConfigError';
   }
+}
+
+/** Codec names as SDP spells them (opus lower case, the rest upper), whatever was typed. */
+function codecName(name: string): string {
+  return name === 'opus' ? name : name.toUpperCase();
 }
 
 function splitList(v: string): string[] {
