@@ -294,4 +294,16 @@ describe('calls with media through the server', () => {
     expect(res.headers.get('Warning') ?? '').toMatch(/codec/i);
     peer.close();
   });
+
+  it('exports RTP and DTMF figures of ended legs on /metrics', async () => {
+    await until('every leg to have ended', () => sb.calls.legs().length === 0);
+    const text = await (await fetch(`http://127.0.0.1:${sb.httpPort}/metrics`)).text();
+    const value = (name: string): number =>
+      Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? 'NaN');
+    expect(value('switchboard_rtp_packets_received_total')).toBeGreaterThan(0);
+    expect(value('switchboard_rtp_packets_sent_total')).toBeGreaterThan(0);
+    expect(text).toMatch(/switchboard_dtmf_events_total\{source="info"\} [1-9]/);
+    expect(text).toMatch(/switchboard_rtp_packets_dropped_total\{reason="malformed"\} [1-9]/);
+    expect(value('switchboard_media_active_legs')).toBe(0);
+  });
 });
