@@ -48,6 +48,8 @@ export async function recordLeg(leg: Leg, options: RecordOptions): Promise<Recor
     })();
     return stopped;
   };
-  void leg.ended.then(() => stop());
+  // A failure to finalise (disk full) reaches whoever awaits stop(); this call on its own must
+  // not leave an unhandled rejection, which would end the process.
+  void leg.ended.then(() => stop()).catch(() => undefined);
   return { path: file, stop };
 }

@@ -60,10 +60,29 @@ export class AudioOutput {
   /** Ticks where a piece was playing but its async source had nothing ready. */
   underruns = 0;
 
+  private rateHz: number;
+
   constructor(
     /** The rate frames leave at (the leg's codec rate); other rates are resampled. */
-    readonly sampleRateHz: number,
-  ) {}
+    sampleRateHz: number,
+  ) {
+    this.rateHz = sampleRateHz;
+  }
+
+  /** The rate frames leave at (the leg's codec rate); other rates are resampled. */
+  get sampleRateHz(): number {
+    return this.rateHz;
+  }
+
+  /**
+   * Changes the rate frames leave at (a re-INVITE switched the leg to a codec with another
+   * rate). Queued pieces and live frames keep playing, resampled to the new rate.
+   */
+  setSampleRate(sampleRateHz: number): void {
+    if (sampleRateHz === this.rateHz) return;
+    this.rateHz = sampleRateHz;
+    this.resamplers.clear();
+  }
 
   /** True while a queued piece is playing or waiting. */
   get playing(): boolean {

@@ -24,6 +24,7 @@ import { dtmfToneFrames } from '../audio/tones.js';
 import { JitterBuffer } from '../rtp/jitter-buffer.js';
 import type { RtpPacket } from '../rtp/rtp-packet.js';
 import { RtpSession, type RtpSessionStats } from '../rtp/rtp-session.js';
+import type { RtpTimers } from '../rtp/rtp-timers.js';
 import { AudioOutput } from './audio-output.js';
 import { FrameFanout } from './frame-fanout.js';
 import type { ClockParticipant, MediaClock } from './media-clock.js';
@@ -77,6 +78,13 @@ export interface RtpAudioStreamOptions {
   direction?: StreamDirection;
   /** CNAME for RTCP SDES. */
   cname?: string;
+  /**
+   * Passed to the RTP session: its wall clock (packet arrival times for the jitter buffer,
+   * inactivity, RTCP) and timers (inactivity, RTCP). Defaults: real time. Tests that drive the
+   * media clock by hand pass a manual clock and timers so that arrivals follow the ticks.
+   */
+  now?: () => number;
+  timers?: RtpTimers;
 }
 
 /** Events of an {@link RtpAudioStream}. */
@@ -150,6 +158,8 @@ export class RtpAudioStream extends EventEmitter<RtpAudioStreamEvents> implement
       acceptedPayloadTypes: this.acceptedPayloadTypes(),
       inactivityTimeoutMs: options.inactivityTimeoutMs ?? 60_000,
       cname: options.cname,
+      now: options.now,
+      timers: options.timers,
     });
     this.session.on('packet', (packet, arrivalMs) => this.onPacket(packet, arrivalMs));
     this.session.on('inactive', () => this.emit('inactive'));
@@ -187,7 +197,12 @@ export class RtpAudioStream extends EventEmitter<RtpAudioStreamEvents> implement
     if (codec.name !== this.codec.name || codec.payloadType !== this.payloadType) {
       const oldRate = this.codec.sampleRateHz;
       this.setCodec(codec);
-      if (this.codec.sampleRateHz !== oldRate) this.pending = new Int16Array(0);
+      if (this.codec.sampleRateHz !== oldRate) {
+        this.pending = new Int16Array(0);
+        // The output must hand over frames at the new codec's rate, or every packet would be
+        // filled from two ticks of audio at the old rate.
+        this.output.setSampleRate(this.codec.sampleRateHz);
+      }
     }
     this.dtmfPayloadType = dtmfPayloadType;
     this.session.setAcceptedPayloadTypes(this.acceptedPayloadTypes());
