@@ -172,11 +172,14 @@ export class CallService extends EventEmitter<CallServiceEvents> {
       mode: mode ?? this.options.recording.mode,
     });
     this.recordings.set(legId, recording);
-    void leg.ended.then(async () => {
-      const result = await recording.stop();
-      this.recordings.delete(legId);
-      this.emit('recorded', leg, result);
-    });
+    void leg.ended
+      .then(() => recording.stop())
+      .then(
+        (result) => this.emit('recorded', leg, result),
+        (err: Error) =>
+          this.options.logger.error({ err: err.message, legId }, 'recording could not be finalised'),
+      )
+      .finally(() => this.recordings.delete(legId));
     return recording;
   }
 

@@ -52,6 +52,14 @@ class FakeLeg extends EventEmitter<LegEvents> implements Leg, ClockParticipant {
     )[Symbol.iterator]();
   }
 
+  setMuted(direction: 'in' | 'out', muted: boolean): void {
+    if (direction === 'out') this.output.muted = muted;
+  }
+
+  setGainDb(direction: 'in' | 'out', gainDb: number): void {
+    if (direction === 'out') this.output.setGainDb(gainDb);
+  }
+
   /** Ends the leg (as a remote BYE would): only `ended` and `isEnded`, the media goes on. */
   end(): void {
     if (this.isEnded) return;

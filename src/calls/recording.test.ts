@@ -47,6 +47,10 @@ class FakeLeg extends EventEmitter<LegEvents> implements Leg {
     this.emit('ended', end);
   }
 
+  setMuted(): void {}
+
+  setGainDb(): void {}
+
   sendDtmf(): Promise<void> {
     return Promise.resolve();
   }

@@ -45,6 +45,13 @@ export interface Leg extends EventEmitter<LegEvents> {
   readonly ended: Promise<LegEnd>;
   /** True once ended. */
   readonly isEnded: boolean;
+  /**
+   * Mutes or unmutes the party in one direction: `in` silences what it says (to everyone it
+   * is connected to), `out` silences what it hears.
+   */
+  setMuted(direction: 'in' | 'out', muted: boolean): void;
+  /** Gain in dB on what the party says (`in`) or hears (`out`). */
+  setGainDb(direction: 'in' | 'out', gainDb: number): void;
   /** Sends digits to the party (RFC 4733 when negotiated, else in-band tones). */
   sendDtmf(digits: string, durationMs?: number): Promise<void>;
   /** Puts the party on hold (music or silence is the caller's business) or resumes. */

@@ -142,6 +142,18 @@ export class SipLeg extends EventEmitter<LegEvents> implements Leg {
     return this.stream.stats();
   }
 
+  /** Mutes what the caller says (`in`) or hears (`out`). */
+  setMuted(direction: 'in' | 'out', muted: boolean): void {
+    if (direction === 'in') this.stream.setInputMuted(muted);
+    else this.stream.output.muted = muted;
+  }
+
+  /** Gain on what the caller says (`in`) or hears (`out`), in dB. */
+  setGainDb(direction: 'in' | 'out', gainDb: number): void {
+    if (direction === 'in') this.stream.setInputGainDb(gainDb);
+    else this.stream.output.setGainDb(gainDb);
+  }
+
   /** Sends digits (RFC 4733 when negotiated, else in-band tones). */
   sendDtmf(digits: string, durationMs?: number): Promise<void> {
     return this.stream.sendDtmf(digits, durationMs);

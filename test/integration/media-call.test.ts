@@ -155,6 +155,33 @@ describe('calls with media through the server', () => {
     },
   );
 
+  it('per-leg mute silences what the caller says, and unmute brings it back', async () => {
+    const { phoneLeg, serverLeg } = await dial('1000');
+    phoneLeg.output.play(
+      toneFrames(
+        { frequenciesHz: [TONE_HZ], cadenceMs: [], durationMs: 5_000 },
+        { sampleRateHz: 8000 },
+      ),
+    );
+    await hearsTone(phoneLeg);
+    serverLeg.setMuted('in', true);
+    await within(
+      new Promise<void>((resolve) => {
+        let quiet = 0;
+        const off = phoneLeg.input.onFrame((f) => {
+          quiet = f.samples.every((x) => Math.abs(x) < 50) ? quiet + 1 : 0;
+          if (quiet >= 10) {
+            off();
+            resolve();
+          }
+        });
+      }),
+      'silence while muted',
+    );
+    serverLeg.setMuted('in', false);
+    await hearsTone(phoneLeg);
+  });
+
   it('reports RFC 4733, SIP INFO and in-band digits once each', async () => {
     const { phoneLeg, serverLeg } = await dial('1000');
     const events = collectDtmf(serverLeg);

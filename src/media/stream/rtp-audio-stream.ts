@@ -20,6 +20,7 @@ import { InbandDtmfDetector } from '../dtmf/inband-detector.js';
 import { isDtmfDigit } from '../dtmf/digits.js';
 import { TelephoneEventReceiver, TelephoneEventSender } from '../dtmf/rfc4733.js';
 import type { DtmfDigit, DtmfEvent } from '../dtmf/types.js';
+import { applyGainDb } from '../audio/gain.js';
 import { dtmfToneFrames } from '../audio/tones.js';
 import { JitterBuffer } from '../rtp/jitter-buffer.js';
 import type { RtpPacket } from '../rtp/rtp-packet.js';
@@ -310,11 +311,26 @@ export class RtpAudioStream extends EventEmitter<RtpAudioStreamEvents> implement
     }
     const expired = this.dtmfReceiver.expire(this.mediaTimeMs);
     if (expired) this.deliverDtmf(expired);
+    // Mute and gain act after DTMF detection: a muted caller's key presses still count.
+    if (this.inputMuted) frame.samples = new Int16Array(frameSamples);
+    else if (this.inputGainDb !== 0) applyGainDb(frame.samples, this.inputGainDb);
     this.input.publish(frame);
     this.pendingInbound = frame;
   }
 
   private pendingInbound: AudioFrame | undefined;
+  private inputMuted = false;
+  private inputGainDb = 0;
+
+  /** Mutes what this party says (to everyone it is connected to, and to recordings). */
+  setInputMuted(muted: boolean): void {
+    this.inputMuted = muted;
+  }
+
+  /** Gain on what this party says, in dB (0 = unchanged). */
+  setInputGainDb(gainDb: number): void {
+    this.inputGainDb = gainDb;
+  }
 
   /** @internal Clock phase 3. */
   send(): void {
