@@ -177,7 +177,10 @@ export class CallService extends EventEmitter<CallServiceEvents> {
       .then(
         (result) => this.emit('recorded', leg, result),
         (err: Error) =>
-          this.options.logger.error({ err: err.message, legId }, 'recording could not be finalised'),
+          this.options.logger.error(
+            { err: err.message, legId },
+            'recording could not be finalised',
+          ),
       )
       .finally(() => this.recordings.delete(legId));
     return recording;
