@@ -55,7 +55,12 @@ export class RtcpReporter {
   private running = false;
   private report: RtpRemoteReport | undefined;
 
-  constructor(private readonly options: RtcpReporterOptions) {}
+  constructor(private options: RtcpReporterOptions) {}
+
+  /** A codec change moved the RTP clock (re-INVITE from PCMU to Opus): report in the new units. */
+  setClock(clockRateHz: number, recv: RtcpReporterOptions['recv']): void {
+    this.options = { ...this.options, clockRateHz, recv };
+  }
 
   /** RTP packets we sent. */
   get sentPackets(): number {

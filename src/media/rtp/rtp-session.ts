@@ -139,7 +139,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private readonly rtpLatch: AddressLatch;
   private readonly rtcpLatch: AddressLatch;
   private readonly ssrcGuard = new SsrcGuard();
-  private readonly recv: ReceiveStats;
+  private recv: ReceiveStats;
   private readonly reporter: RtcpReporter;
   private readonly sendSlots: Buffer[] = [];
   private sendSlot = 0;
@@ -376,6 +376,16 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   }
 
   /** A re-INVITE moved the remote: send to the new SDP address and latch afresh. */
+  /**
+   * Switches to another RTP clock rate after a codec change. Receive statistics start afresh:
+   * sequence and jitter state in the old clock's units mean nothing in the new one.
+   */
+  setClockRate(clockRateHz: number): void {
+    if (clockRateHz === this.recv.clockRateHz) return;
+    this.recv = new ReceiveStats(clockRateHz);
+    this.reporter.setClock(clockRateHz, this.recv);
+  }
+
   updateRemote(remote: { address: string; port: number; rtcpPort?: number }): void {
     this.sdpAddress = remote.address;
     this.sdpPort = remote.port;

@@ -198,6 +198,7 @@ export class RtpAudioStream extends EventEmitter<RtpAudioStreamEvents> implement
     if (codec.name !== this.codec.name || codec.payloadType !== this.payloadType) {
       const oldRate = this.codec.sampleRateHz;
       this.setCodec(codec);
+      this.session.setClockRate(this.codec.clockRateHz);
       if (this.codec.sampleRateHz !== oldRate) {
         this.pending = new Int16Array(0);
         // The output must hand over frames at the new codec's rate, or every packet would be
