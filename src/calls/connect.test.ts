@@ -3,44 +3,28 @@
  * participant like an RTP stream: in the receive phase it publishes what it "says" (a tone or
  * silence), in the send phase it takes what it hears from its output.
  */
-import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import type { Leg, LegEnd, LegEvents } from '../channels/index.js';
+import { frameToneShare as share } from '../../test/fixtures/audio-signals.js';
+import { FakeLeg as BaseFakeLeg, flushPromises } from '../../test/fixtures/fake-leg.js';
 import {
-  AudioOutput,
-  FrameFanout,
   MediaClock,
   ToneSource,
-  goertzelCoefficient,
-  goertzelPower,
   silentFrame,
   type AudioFrame,
   type ClockParticipant,
 } from '../media/index.js';
 import { bridge, echo, Room } from './connect.js';
 
-class FakeLeg extends EventEmitter<LegEvents> implements Leg, ClockParticipant {
-  readonly kind = 'sip' as const;
-  readonly input = new FrameFanout();
-  readonly output: AudioOutput;
-  readonly ended: Promise<LegEnd>;
-  isEnded = false;
+class FakeLeg extends BaseFakeLeg implements ClockParticipant {
   /** What the leg said, tick by tick. */
   readonly said: AudioFrame[] = [];
   /** What the leg heard, tick by tick (undefined: nothing at all). */
   readonly heard: Array<AudioFrame | undefined> = [];
   private voice: Iterator<AudioFrame> | undefined;
-  private resolveEnded!: (end: LegEnd) => void;
   private timestampMs = 0;
 
-  constructor(
-    readonly id: string,
-    readonly sampleRateHz: number,
-    toneHz?: number,
-  ) {
-    super();
-    this.output = new AudioOutput(sampleRateHz);
-    this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
+  constructor(id: string, sampleRateHz: number, toneHz?: number) {
+    super(id, sampleRateHz);
     if (toneHz !== undefined) this.speak(toneHz);
   }
 
@@ -50,23 +34,6 @@ class FakeLeg extends EventEmitter<LegEvents> implements Leg, ClockParticipant {
       { frequenciesHz: [frequencyHz], cadenceMs: [], levelDbfs: -16 },
       { sampleRateHz: this.sampleRateHz },
     )[Symbol.iterator]();
-  }
-
-  setMuted(direction: 'in' | 'out', muted: boolean): void {
-    if (direction === 'out') this.output.muted = muted;
-  }
-
-  setGainDb(direction: 'in' | 'out', gainDb: number): void {
-    if (direction === 'out') this.output.setGainDb(gainDb);
-  }
-
-  /** Ends the leg (as a remote BYE would): only `ended` and `isEnded`, the media goes on. */
-  end(): void {
-    if (this.isEnded) return;
-    this.isEnded = true;
-    const end: LegEnd = { reason: 'remote-bye', by: 'remote' };
-    this.resolveEnded(end);
-    this.emit('ended', end);
   }
 
   receive(): void {
@@ -80,43 +47,10 @@ class FakeLeg extends EventEmitter<LegEvents> implements Leg, ClockParticipant {
     this.timestampMs += 20;
   }
 
-  sendDtmf(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  hold(): Promise<boolean> {
-    return Promise.resolve(false);
-  }
-
-  hangup(): Promise<void> {
-    this.end();
-    return Promise.resolve();
-  }
-
   /** The last `n` frames heard. */
   lastHeard(n: number): Array<AudioFrame | undefined> {
     return this.heard.slice(-n);
   }
-}
-
-/** Lets promise callbacks (such as `ended.then(...)`) run. */
-async function flushPromises(): Promise<void> {
-  await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-/**
- * Share of the frame's energy at `frequencyHz`: about 1 for a lone tone there, 1/n for one of
- * n equal tones, about 0 when the frequency is absent. Frequencies are multiples of 50 Hz, on
- * a Goertzel bin of a 20 ms frame at every rate.
- */
-function share(frame: AudioFrame | undefined, frequencyHz: number): number {
-  if (!frame) return 0;
-  const n = frame.samples.length;
-  let energy = 0;
-  for (const v of frame.samples) energy += v * v;
-  if (energy === 0) return 0;
-  const power = goertzelPower(frame.samples, goertzelCoefficient(frequencyHz, frame.sampleRateHz));
-  return power / ((energy * n) / 2);
 }
 
 /** Which of `tones` (id → frequency) are present in each frame (share above 0.15). */

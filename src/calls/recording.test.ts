@@ -2,68 +2,21 @@
  * recordLeg on a fake leg that emits 'tick' events by hand: what the party said (one tone)
  * and what it was sent (another tone), read back with parseWav.
  */
-import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Leg, LegEnd, LegEvents } from '../channels/index.js';
+import { channelOf, toneShare } from '../../test/fixtures/audio-signals.js';
+import { FakeLeg, flushPromises } from '../../test/fixtures/fake-leg.js';
 import {
-  AudioOutput,
   CallRecorder,
-  FrameFanout,
   ToneSource,
-  goertzelCoefficient,
-  goertzelPower,
   monoRecordingPath,
   parseWav,
   type AudioFrame,
 } from '../media/index.js';
 import { recordLeg } from './recording.js';
-
-class FakeLeg extends EventEmitter<LegEvents> implements Leg {
-  readonly kind = 'sip' as const;
-  readonly input = new FrameFanout();
-  readonly output: AudioOutput;
-  readonly ended: Promise<LegEnd>;
-  isEnded = false;
-  private resolveEnded!: (end: LegEnd) => void;
-
-  constructor(
-    readonly id: string,
-    readonly sampleRateHz: number,
-  ) {
-    super();
-    this.output = new AudioOutput(sampleRateHz);
-    this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
-  }
-
-  end(): void {
-    if (this.isEnded) return;
-    this.isEnded = true;
-    const end: LegEnd = { reason: 'remote-bye', by: 'remote' };
-    this.resolveEnded(end);
-    this.emit('ended', end);
-  }
-
-  setMuted(): void {}
-
-  setGainDb(): void {}
-
-  sendDtmf(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  hold(): Promise<boolean> {
-    return Promise.resolve(false);
-  }
-
-  hangup(): Promise<void> {
-    this.end();
-    return Promise.resolve();
-  }
-}
 
 const IN_HZ = 600;
 const OUT_HZ = 1400;
@@ -89,21 +42,6 @@ function emitTicks(leg: FakeLeg, ticks: number, silentOut: (i: number) => boolea
   }
 }
 
-/** Share of the energy of `samples` at `frequencyHz` (1: a lone tone there, 0: absent). */
-function share(samples: Int16Array, sampleRateHz: number, frequencyHz: number): number {
-  let energy = 0;
-  for (const v of samples) energy += v * v;
-  if (energy === 0) return 0;
-  const power = goertzelPower(samples, goertzelCoefficient(frequencyHz, sampleRateHz));
-  return power / ((energy * samples.length) / 2);
-}
-
-function channel(samples: Int16Array, index: 0 | 1): Int16Array {
-  const out = new Int16Array(samples.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = samples[i * 2 + index]!;
-  return out;
-}
-
 /** Frame `k` (20 ms) of mono samples. */
 function frameOf(samples: Int16Array, sampleRateHz: number, k: number): Int16Array {
   const n = (sampleRateHz * 20) / 1000;
@@ -114,11 +52,6 @@ function peak(samples: Int16Array): number {
   let max = 0;
   for (const v of samples) max = Math.max(max, Math.abs(v));
   return max;
-}
-
-/** Lets promise callbacks (such as `ended.then(...)`) run. */
-async function flushPromises(): Promise<void> {
-  await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 let dir: string;
@@ -154,19 +87,19 @@ describe('recordLeg', () => {
     expect(wav.encoding).toBe('pcm16');
     expect(wav.frameCount).toBe(50 * 160);
 
-    const left = channel(wav.samples, 0);
-    const right = channel(wav.samples, 1);
-    expect(share(left, 8000, IN_HZ)).toBeGreaterThan(0.95);
-    expect(share(left, 8000, OUT_HZ)).toBeLessThan(0.01);
+    const left = channelOf(wav.samples, 0);
+    const right = channelOf(wav.samples, 1);
+    expect(toneShare(left, IN_HZ, 8000)).toBeGreaterThan(0.95);
+    expect(toneShare(left, OUT_HZ, 8000)).toBeLessThan(0.01);
     for (const k of [...Array(20).keys(), ...Array.from({ length: 20 }, (_, i) => 30 + i)]) {
       const f = frameOf(right, 8000, k);
-      expect(share(f, 8000, OUT_HZ), `right channel, frame ${k}`).toBeGreaterThan(0.95);
-      expect(share(f, 8000, IN_HZ), `right channel, frame ${k}`).toBeLessThan(0.01);
+      expect(toneShare(f, OUT_HZ, 8000), `right channel, frame ${k}`).toBeGreaterThan(0.95);
+      expect(toneShare(f, IN_HZ, 8000), `right channel, frame ${k}`).toBeLessThan(0.01);
     }
     for (let k = 20; k < 30; k++) expect(peak(frameOf(right, 8000, k))).toBe(0);
     // The left channel went on through the gap: the channels stay aligned.
     for (let k = 20; k < 30; k++) {
-      expect(share(frameOf(left, 8000, k), 8000, IN_HZ)).toBeGreaterThan(0.95);
+      expect(toneShare(frameOf(left, 8000, k), IN_HZ, 8000)).toBeGreaterThan(0.95);
     }
   });
 
@@ -182,8 +115,8 @@ describe('recordLeg', () => {
     const stereo = parseWav(await readFile(recording.path));
     expect(stereo).toMatchObject({ channels: 2, sampleRateHz: 16000, sizeMismatch: false });
     expect(stereo.frameCount).toBe(25 * 320);
-    expect(share(channel(stereo.samples, 0), 16000, IN_HZ)).toBeGreaterThan(0.95);
-    expect(share(channel(stereo.samples, 1), 16000, OUT_HZ)).toBeGreaterThan(0.95);
+    expect(toneShare(channelOf(stereo.samples, 0), IN_HZ, 16000)).toBeGreaterThan(0.95);
+    expect(toneShare(channelOf(stereo.samples, 1), OUT_HZ, 16000)).toBeGreaterThan(0.95);
 
     const monoPath = monoRecordingPath(recording.path);
     expect(path.basename(monoPath)).toBe('call-42-mono.wav');
@@ -192,8 +125,8 @@ describe('recordLeg', () => {
     expect(mono).toMatchObject({ channels: 1, sampleRateHz: 16000, sizeMismatch: false });
     expect(mono.frameCount).toBe(25 * 320);
     // Two tones of equal level: about half the energy each.
-    expect(share(mono.samples, 16000, IN_HZ)).toBeGreaterThan(0.4);
-    expect(share(mono.samples, 16000, OUT_HZ)).toBeGreaterThan(0.4);
+    expect(toneShare(mono.samples, IN_HZ, 16000)).toBeGreaterThan(0.4);
+    expect(toneShare(mono.samples, OUT_HZ, 16000)).toBeGreaterThan(0.4);
 
     // The leg ending after stop() changes nothing.
     leg.end();
@@ -214,10 +147,10 @@ describe('recordLeg', () => {
     expect(wavA).toMatchObject({ sampleRateHz: 16000, frameCount: 10 * 320, sizeMismatch: false });
     expect(wavB).toMatchObject({ sampleRateHz: 8000, frameCount: 10 * 160, sizeMismatch: false });
     // After the resampler's start-up (first frame), the tones are intact at 8 kHz.
-    const left = channel(wavB!.samples, 0).subarray(160);
-    const right = channel(wavB!.samples, 1).subarray(160);
-    expect(share(left, 8000, IN_HZ)).toBeGreaterThan(0.95);
-    expect(share(right, 8000, OUT_HZ)).toBeGreaterThan(0.95);
+    const left = channelOf(wavB!.samples, 0).subarray(160);
+    const right = channelOf(wavB!.samples, 1).subarray(160);
+    expect(toneShare(left, IN_HZ, 8000)).toBeGreaterThan(0.95);
+    expect(toneShare(right, OUT_HZ, 8000)).toBeGreaterThan(0.95);
   });
 
   it('a recording that fails to finalise when the leg ends does not crash the process', async () => {

@@ -11,6 +11,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+// G.711 only: the µ-law codec is unit-tested against reference values of its own.
+import { linearToUlaw, ulawToLinear } from '../../src/media/codecs/g711.js';
+import { sine } from '../fixtures/audio-signals.js';
 import {
   describeWithLinphone,
   dumpLinphoneOnFailure,
@@ -49,32 +52,6 @@ function parseRequest(text: string): SipRequest | undefined {
     headers.set(name, [...(headers.get(name) ?? []), line.slice(colon + 1).trim()]);
   }
   return { method: start.split(' ')[0] ?? '', headers, body };
-}
-
-/** μ-law (G.711 PCMU) byte to a 16-bit linear sample. */
-function ulawToLinear(byte: number): number {
-  const u = ~byte & 0xff;
-  const exponent = (u >> 4) & 0x07;
-  const magnitude = (((u & 0x0f) << 3) + 0x84) << exponent;
-  return u & 0x80 ? 0x84 - magnitude : magnitude - 0x84;
-}
-
-/** 16-bit linear sample to μ-law (G.711 PCMU). */
-function linearToUlaw(sample: number): number {
-  const sign = sample < 0 ? 0x80 : 0;
-  let s = Math.min(Math.abs(sample), 32635) + 0x84;
-  let exponent = 7;
-  for (let mask = 0x4000; (s & mask) === 0 && exponent > 0; exponent--, mask >>= 1);
-  s = (s >> (exponent + 3)) & 0x0f;
-  return ~(sign | (exponent << 4) | s) & 0xff;
-}
-
-function sine(frequency: number, seconds: number, rate = 8000, amplitude = 8000): Int16Array {
-  const out = new Int16Array(Math.round(seconds * rate));
-  for (let i = 0; i < out.length; i++) {
-    out[i] = Math.round(amplitude * Math.sin((2 * Math.PI * frequency * i) / rate));
-  }
-  return out;
 }
 
 /**
@@ -255,7 +232,7 @@ class RawUas {
   private startTone(): void {
     const remote = this.remoteMedia;
     if (this.tonePackets === 0 || remote === undefined || this.toneTimer !== undefined) return;
-    const tone = sine(1000, (this.tonePackets * 160) / 8000);
+    const tone = sine(1000, 8000, this.tonePackets * 160, 8000);
     let seq = 0;
     // A media clock, not synchronisation: one 20 ms packet per tick, like a real phone.
     this.toneTimer = setInterval(() => {
@@ -375,7 +352,7 @@ describeWithLinphone('linphonec harness (linphonec against a raw SIP UAS)', () =
   it('plays a WAV file as its microphone and records what it hears', async () => {
     scratch = await mkdtemp(path.join(os.tmpdir(), 'switchboard-linphone-test-'));
     const playFile = path.join(scratch, 'a440.wav');
-    await writeFile(playFile, wavBytes(sine(440, 1), 8000));
+    await writeFile(playFile, wavBytes(sine(440, 8000, 8000), 8000));
     // 1.5 s of 1 kHz tone from the UAS, to be found in linphonec's recording.
     const server = (uas = await RawUas.start({ tonePackets: 75 }));
     const lp = (phone = new Linphone({ user: 'caller', playFile, record: true }));

@@ -15,6 +15,7 @@ import { startSwitchboard, type AppConfig, type Switchboard } from '../../src/ap
 import type { Leg } from '../../src/channels/index.js';
 import { configSchema } from '../../src/config/index.js';
 import { encodeWav, type DtmfEvent } from '../../src/media/index.js';
+import { sine } from '../fixtures/audio-signals.js';
 import {
   at,
   bestCorrelation,
@@ -53,12 +54,8 @@ async function toneFile(
   seconds: number,
   rateHz = 8000,
 ): Promise<string> {
-  const samples = new Int16Array(rateHz * seconds);
-  for (let i = 0; i < samples.length; i++) {
-    samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * frequencyHz * i) / rateHz));
-  }
   const file = path.join(dir, name);
-  await writeFile(file, encodeWav(samples, rateHz, 1));
+  await writeFile(file, encodeWav(sine(frequencyHz, rateHz, rateHz * seconds, 8000), rateHz, 1));
   return file;
 }
 

@@ -22,26 +22,11 @@ import {
   type DtmfEvent,
 } from '../../src/media/index.js';
 import type { CodecName } from '../../src/sip/index.js';
+import { frameToneShare } from '../fixtures/audio-signals.js';
 import { RawUdpPeer, isResponse, rawRequest } from './helpers/raw-peer.js';
 import { startStack, within, type UaStack } from './helpers/ua-stack.js';
 
 const TONE_HZ = 1000;
-
-/** Energy of `frequencyHz` relative to the frame's total energy (0–1). */
-function toneShare(samples: Int16Array, rateHz: number, frequencyHz: number): number {
-  const k = 2 * Math.cos((2 * Math.PI * frequencyHz) / rateHz);
-  let s1 = 0;
-  let s2 = 0;
-  let total = 0;
-  for (const x of samples) {
-    const s0 = x + k * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-    total += x * x;
-  }
-  const power = (s1 * s1 + s2 * s2 - k * s1 * s2) / samples.length;
-  return total > 0 ? (2 * power) / total : 0;
-}
 
 describe('calls with media through the server', () => {
   let sb: Switchboard;
@@ -108,7 +93,7 @@ describe('calls with media through the server', () => {
       new Promise<void>((resolve) => {
         let run = 0;
         const off = leg.input.onFrame((f: AudioFrame) => {
-          run = toneShare(f.samples, f.sampleRateHz, TONE_HZ) > 0.5 ? run + 1 : 0;
+          run = frameToneShare(f, TONE_HZ) > 0.5 ? run + 1 : 0;
           if (run >= frames) {
             off();
             resolve();

@@ -2,6 +2,7 @@ import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sine, tonePower } from '../../../test/fixtures/audio-signals.js';
 import {
   AudioFileError,
   FilePlayer,
@@ -24,27 +25,6 @@ function ramp(count: number): Int16Array {
   const out = new Int16Array(count);
   for (let i = 0; i < count; i++) out[i] = i + 1;
   return out;
-}
-
-function sine(freqHz: number, rateHz: number, count: number): Int16Array {
-  const out = new Int16Array(count);
-  for (let i = 0; i < count; i++)
-    out[i] = Math.round(8000 * Math.sin((2 * Math.PI * freqHz * i) / rateHz));
-  return out;
-}
-
-/** Goertzel power of `freqHz` in `samples`, normalised so a full sine of amplitude A gives ≈ A²/4. */
-function tonePower(samples: Int16Array, freqHz: number, rateHz: number): number {
-  const coeff = 2 * Math.cos((2 * Math.PI * freqHz) / rateHz);
-  let s1 = 0;
-  let s2 = 0;
-  for (const x of samples) {
-    const s = x + coeff * s1 - s2;
-    s2 = s1;
-    s1 = s;
-  }
-  const n = samples.length;
-  return (s1 * s1 + s2 * s2 - coeff * s1 * s2) / ((n * n) / 4) / 4;
 }
 
 function clipOf(samples: Int16Array, sampleRateHz = 8000): PcmClip {

@@ -1,35 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { concatSamples, rms, sine, tonePower } from '../../../test/fixtures/audio-signals.js';
 import { Resampler, resample } from './resampler.js';
 
 const RATES_HZ = [8000, 16000, 48000] as const;
 const PAIRS = RATES_HZ.flatMap((from) => RATES_HZ.map((to) => [from, to] as const));
 
+/** A sine of amplitude 10000 unless told otherwise. */
 function tone(frequencyHz: number, sampleRateHz: number, length: number, amplitude = 10000) {
-  const out = new Int16Array(length);
-  for (let n = 0; n < length; n++) {
-    out[n] = Math.round(amplitude * Math.sin((2 * Math.PI * frequencyHz * n) / sampleRateHz));
-  }
-  return out;
-}
-
-/** Power of one frequency component (Goertzel), normalised so a sine of amplitude A gives A²/4. */
-function goertzelPower(samples: ArrayLike<number>, frequencyHz: number, sampleRateHz: number) {
-  const coefficient = 2 * Math.cos((2 * Math.PI * frequencyHz) / sampleRateHz);
-  let s1 = 0;
-  let s2 = 0;
-  for (let n = 0; n < samples.length; n++) {
-    const s0 = samples[n]! + coefficient * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  const power = s1 * s1 + s2 * s2 - coefficient * s1 * s2;
-  return power / (samples.length * samples.length);
-}
-
-function rms(samples: ArrayLike<number>): number {
-  let sum = 0;
-  for (let n = 0; n < samples.length; n++) sum += samples[n]! * samples[n]!;
-  return Math.sqrt(sum / samples.length);
+  return sine(frequencyHz, sampleRateHz, length, amplitude);
 }
 
 /** Runs `signal` through a fresh resampler in 20 ms frames and concatenates the output. */
@@ -40,13 +18,7 @@ function streamInFrames(signal: Int16Array, fromHz: number, toHz: number): Int16
   for (let offset = 0; offset < signal.length; offset += frameLength) {
     parts.push(resampler.process(signal.subarray(offset, offset + frameLength)));
   }
-  const out = new Int16Array(parts.reduce((total, part) => total + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatSamples(parts);
 }
 
 describe('Resampler', () => {
@@ -102,7 +74,7 @@ describe('Resampler', () => {
   it.each(PAIRS)('keeps a 1 kHz tone at 1 kHz and at its level (%i → %i Hz)', (from, to) => {
     const output = streamInFrames(tone(1000, from, from / 2), from, to);
     const steady = output.subarray(to / 10); // skip the filter's start-up
-    const atTone = goertzelPower(steady, 1000, to);
+    const atTone = tonePower(steady, 1000, to);
     const expected = (10000 * 10000) / 4;
     expect(10 * Math.log10(atTone / expected)).toBeGreaterThan(-0.2);
     expect(10 * Math.log10(atTone / expected)).toBeLessThan(0.2);
@@ -131,7 +103,7 @@ describe('Resampler', () => {
     const output = streamInFrames(tone(3000, from, from / 2), from, to);
     const steady = output.subarray(to / 10);
     // The first image of 3 kHz sits at fromHz − 3 kHz.
-    const image = goertzelPower(steady, from - 3000, to);
+    const image = tonePower(steady, from - 3000, to);
     expect(10 * Math.log10(image / ((10000 * 10000) / 4))).toBeLessThan(-50);
   });
 
@@ -198,7 +170,7 @@ describe('resample (one-shot)', () => {
     const output = resample(input, 44101, 8000);
     expect(output).toHaveLength(8000);
     const steady = output.subarray(800, 7200);
-    expect(goertzelPower(steady, 1000, 8000)).toBeGreaterThan(0.9 * ((10000 * 10000) / 4));
+    expect(tonePower(steady, 1000, 8000)).toBeGreaterThan(0.9 * ((10000 * 10000) / 4));
   });
 
   it('copies when the rates are equal', () => {

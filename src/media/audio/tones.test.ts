@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { samplesOf } from '../../../test/fixtures/audio-signals.js';
 import { FRAME_MS, type AudioFrame } from '../audio-frame.js';
 import { goertzelCoefficient, goertzelPower } from '../dtmf/goertzel.js';
 import { InbandDtmfDetector } from '../dtmf/inband-detector.js';
@@ -10,16 +11,6 @@ import {
   toneFrames,
   type ToneSpec,
 } from './tones.js';
-
-const pcm = (frames: AudioFrame[]): Int16Array => {
-  const out = new Int16Array(frames.reduce((n, f) => n + f.samples.length, 0));
-  let offset = 0;
-  for (const f of frames) {
-    out.set(f.samples, offset);
-    offset += f.samples.length;
-  }
-  return out;
-};
 
 /** Ms of each 10 ms slice that is on (any sample above a small threshold), run-length coded. */
 function onOffRuns(samples: Int16Array, sampleRateHz: number): number[] {
@@ -49,8 +40,8 @@ describe('ToneSource', () => {
     const source = new ToneSource(TONES.ringbackNa, { sampleRateHz: 8000 });
     const frames = take(source, 600); // 12 s
     expect(source.done).toBe(false);
-    expect(onOffRuns(pcm(frames), 8000)).toEqual([2000, 4000, 2000, 4000]);
-    const burst = pcm(frames.slice(10, 60));
+    expect(onOffRuns(samplesOf(frames), 8000)).toEqual([2000, 4000, 2000, 4000]);
+    const burst = samplesOf(frames.slice(10, 60));
     const power = (f: number): number => goertzelPower(burst, goertzelCoefficient(f, 8000));
     expect(power(440) / power(620)).toBeGreaterThan(1000);
     expect(power(480) / power(350)).toBeGreaterThan(1000);
@@ -63,7 +54,7 @@ describe('ToneSource', () => {
         { ...spec, durationMs: 2 * spec.cadenceMs.reduce((a, b) => a + b, 0) },
         { sampleRateHz: 8000 },
       );
-      return onOffRuns(pcm(frames), 8000);
+      return onOffRuns(samplesOf(frames), 8000);
     };
     expect(cadence(TONES.busyNa)).toEqual([500, 500, 500, 500]);
     expect(cadence(TONES.reorderNa)).toEqual([250, 250, 250, 250]);
@@ -81,7 +72,7 @@ describe('ToneSource', () => {
     expect(frames).toHaveLength(11);
     expect(frames.map((f) => f.timestampMs)).toEqual(frames.map((_, i) => 500 + i * FRAME_MS));
     expect(frames.every((f) => f.samples.length === 320 && f.sampleRateHz === 16000)).toBe(true);
-    expect(onOffRuns(pcm(frames), 16000)).toEqual([210, 10]);
+    expect(onOffRuns(samplesOf(frames), 16000)).toEqual([210, 10]);
     const beep = new ToneSource(TONES.beep, { sampleRateHz: 8000 });
     expect([...beep]).toHaveLength(10);
     expect(beep.nextFrame()).toBeUndefined();
@@ -93,7 +84,7 @@ describe('ToneSource', () => {
       { frequenciesHz: [1000], cadenceMs: [], levelDbfs: -6 },
       { sampleRateHz: 8000 },
     );
-    const samples = pcm(take(source, 50));
+    const samples = samplesOf(take(source, 50));
     const amplitude = 32767 * 10 ** (-6 / 20);
     let peak = 0;
     let maxStep = 0;
@@ -111,7 +102,7 @@ describe('ToneSource', () => {
       { frequenciesHz: [1000], cadenceMs: [], levelDbfs: 0, durationMs: 40 },
       { sampleRateHz: 8000, rampMs: 2 },
     );
-    const samples = pcm(frames);
+    const samples = samplesOf(frames);
     expect(Math.abs(samples[1]!)).toBeLessThan(32767 * 0.2);
     expect(Math.abs(samples[318]!)).toBeLessThan(32767 * 0.2);
   });
@@ -133,8 +124,8 @@ describe('dtmfToneFrames', () => {
     });
     expect(frames).toHaveLength(Math.ceil(450 / FRAME_MS));
     expect(frames.map((f) => f.timestampMs)).toEqual(frames.map((_, i) => 40 + i * FRAME_MS));
-    expect(onOffRuns(pcm(frames), 8000)).toEqual([100, 50, 100, 50, 100, 60]);
-    const first = pcm(frames.slice(0, 5));
+    expect(onOffRuns(samplesOf(frames), 8000)).toEqual([100, 50, 100, 50, 100, 60]);
+    const first = samplesOf(frames.slice(0, 5));
     const power = (f: number): number => goertzelPower(first, goertzelCoefficient(f, 8000));
     expect(power(697) / power(770)).toBeGreaterThan(100);
     expect(power(1209) / power(1336)).toBeGreaterThan(100);
@@ -151,7 +142,7 @@ describe('dtmfToneFrames', () => {
   });
 
   it('applies twist and rejects non-DTMF characters', () => {
-    const samples = pcm(dtmfToneFrames('1', { sampleRateHz: 8000, twistDb: 6, gapMs: 0 }));
+    const samples = samplesOf(dtmfToneFrames('1', { sampleRateHz: 8000, twistDb: 6, gapMs: 0 }));
     const ratio =
       goertzelPower(samples, goertzelCoefficient(1209, 8000)) /
       goertzelPower(samples, goertzelCoefficient(697, 8000));

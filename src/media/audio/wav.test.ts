@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { sine } from '../../../test/fixtures/audio-signals.js';
+import { linearToUlaw } from '../codecs/g711.js';
 import {
   ALAW_TO_PCM16,
   MULAW_TO_PCM16,
@@ -10,13 +12,6 @@ import {
   parseWav,
   wavHeader,
 } from './wav.js';
-
-function sine(freqHz: number, rateHz: number, count: number, amplitude = 10000): Int16Array {
-  const out = new Int16Array(count);
-  for (let i = 0; i < count; i++)
-    out[i] = Math.round(amplitude * Math.sin((2 * Math.PI * freqHz * i) / rateHz));
-  return out;
-}
 
 interface FmtFields {
   format: number;
@@ -79,23 +74,6 @@ function pcmBytes(samples: Int16Array): Buffer {
   return b;
 }
 
-/** Reference G.711 µ-law encoder (Sun g711.c), to build fixtures. */
-function encodeMulaw(pcm: number): number {
-  const BIAS = 0x84;
-  let mask: number;
-  let v = pcm >> 2;
-  if (v < 0) {
-    v = -v;
-    mask = 0x7f;
-  } else mask = 0xff;
-  if (v > 8159) v = 8159;
-  v += BIAS >> 2;
-  let seg = 0;
-  for (let t = v >> 6; t > 0 && seg < 8; t >>= 1) seg++;
-  if (seg >= 8) return 0x7f ^ mask;
-  return ((seg << 4) | ((v >> (seg + 1)) & 0xf)) ^ mask;
-}
-
 describe('parseWav', () => {
   for (const rateHz of [8000, 16000, 48000]) {
     it(`reads mono PCM16 at ${rateHz} Hz`, () => {
@@ -138,7 +116,8 @@ describe('parseWav', () => {
     expect(MULAW_TO_PCM16[0x80]).toBe(32124);
     expect(MULAW_TO_PCM16[0x00]).toBe(-32124);
     const pcm = sine(1000, 8000, 160, 20000);
-    const data = Buffer.from(Array.from(pcm, encodeMulaw));
+    // The µ-law bytes come from the G.711 codec (tested against reference values of its own).
+    const data = Buffer.from(Array.from(pcm, linearToUlaw));
     const info = parseWav(buildWav({ format: 7, channels: 1, rateHz: 8000, bits: 8 }, data));
     expect(info).toMatchObject({ encoding: 'mulaw', frameCount: 160, durationMs: 20 });
     info.samples.forEach((s, i) => {

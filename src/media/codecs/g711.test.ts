@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { energy, sine as sineAt } from '../../../test/fixtures/audio-signals.js';
 import {
   alawToLinear,
   decodeAlaw,
@@ -31,14 +32,9 @@ function alawFormula(code: number): number {
   return a & 0x80 ? t : -t;
 }
 
+/** A sine at 8 kHz, G.711's rate. */
 function sine(frequencyHz: number, length: number, amplitude: number): Int16Array {
-  return Int16Array.from({ length }, (_, n) =>
-    Math.round(amplitude * Math.sin((2 * Math.PI * frequencyHz * n) / 8000)),
-  );
-}
-
-function energy(samples: Int16Array): number {
-  return samples.reduce((sum, v) => sum + v * v, 0);
+  return sineAt(frequencyHz, 8000, length, amplitude);
 }
 
 describe('G.711 µ-law', () => {

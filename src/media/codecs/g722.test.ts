@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { energy, sine } from '../../../test/fixtures/audio-signals.js';
 import { G722Decoder, G722Encoder, g722Codec } from './g722.js';
 
 /**
@@ -36,16 +37,9 @@ function firstDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return -1;
 }
 
-function tone(frequencyHz: number, length: number, amplitude: number, start = 0): Int16Array {
-  return Int16Array.from({ length }, (_, n) =>
-    Math.round(amplitude * Math.sin((2 * Math.PI * frequencyHz * (n + start)) / 16000)),
-  );
-}
-
-function energy(samples: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < samples.length; i++) sum += samples[i]! * samples[i]!;
-  return sum;
+/** A sine at 16 kHz, the codec's rate. */
+function tone(frequencyHz: number, length: number, amplitude: number): Int16Array {
+  return sine(frequencyHz, 16000, length, amplitude);
 }
 
 /** Best SNR of `output` against `input` over lags 0…63 (the codec delays by its QMF pair). */

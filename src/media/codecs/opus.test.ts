@@ -1,42 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import {
+  concatSamples,
+  meanSquare,
+  sine,
+  tonePower,
+} from '../../../test/fixtures/audio-signals.js';
 import { createOpusCodec, opusCodec } from './opus.js';
 
 const RATE_HZ = 48000;
 const FRAME = 960;
 
 function tone(frequencyHz: number, length: number, amplitude: number): Int16Array {
-  return Int16Array.from({ length }, (_, n) =>
-    Math.round(amplitude * Math.sin((2 * Math.PI * frequencyHz * n) / RATE_HZ)),
-  );
-}
-
-/** Power at one frequency (Goertzel), normalised so a sine of amplitude A gives A²/4. */
-function goertzelPower(samples: ArrayLike<number>, frequencyHz: number): number {
-  const coefficient = 2 * Math.cos((2 * Math.PI * frequencyHz) / RATE_HZ);
-  let s1 = 0;
-  let s2 = 0;
-  for (let n = 0; n < samples.length; n++) {
-    const s0 = samples[n]! + coefficient * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return (s1 * s1 + s2 * s2 - coefficient * s1 * s2) / (samples.length * samples.length);
-}
-
-function meanSquare(samples: ArrayLike<number>): number {
-  let sum = 0;
-  for (let n = 0; n < samples.length; n++) sum += samples[n]! * samples[n]!;
-  return sum / samples.length;
-}
-
-function concat(parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((total, part) => total + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return sine(frequencyHz, RATE_HZ, length, amplitude);
 }
 
 /** Encodes and decodes `signal` frame by frame; `lost` frame indexes are concealed instead. */
@@ -60,10 +35,10 @@ describe('Opus codec', () => {
 
   it('keeps a 1 kHz tone at 1 kHz and at its level through encode and decode', () => {
     const input = tone(1000, RATE_HZ, 10000);
-    const output = concat(roundTrip(input));
+    const output = concatSamples(roundTrip(input));
     expect(output).toHaveLength(input.length);
     const steady = output.subarray(RATE_HZ / 5); // after the encoder settles
-    const atTone = goertzelPower(steady, 1000);
+    const atTone = tonePower(steady, 1000, RATE_HZ);
     const expected = (10000 * 10000) / 4;
     expect(Math.abs(10 * Math.log10(atTone / expected))).toBeLessThan(1);
     // Nearly all the output's power is the tone (> 20 dB above everything else).
@@ -72,8 +47,8 @@ describe('Opus codec', () => {
   });
 
   it('distinguishes frequencies: a 400 Hz tone comes out at 400 Hz, not 1 kHz', () => {
-    const output = concat(roundTrip(tone(400, RATE_HZ / 2, 8000))).subarray(RATE_HZ / 5);
-    expect(goertzelPower(output, 400)).toBeGreaterThan(100 * goertzelPower(output, 1000));
+    const output = concatSamples(roundTrip(tone(400, RATE_HZ / 2, 8000))).subarray(RATE_HZ / 5);
+    expect(tonePower(output, 400, RATE_HZ)).toBeGreaterThan(100 * tonePower(output, 1000, RATE_HZ));
   });
 
   it('keeps packets near the 32 kbit/s target', () => {
@@ -92,11 +67,13 @@ describe('Opus codec', () => {
     for (const frame of frames) expect(frame).toHaveLength(FRAME);
     const before = meanSquare(frames[19]!);
     expect(meanSquare(frames[20]!)).toBeGreaterThan(0.1 * before);
-    expect(goertzelPower(frames[20]!, 500)).toBeGreaterThan(0.05 * goertzelPower(frames[19]!, 500));
+    expect(tonePower(frames[20]!, 500, RATE_HZ)).toBeGreaterThan(
+      0.05 * tonePower(frames[19]!, 500, RATE_HZ),
+    );
     expect(meanSquare(frames[29]!)).toBeLessThan(0.01 * before);
     // Back in step once packets return.
-    const after = concat(frames.slice(35));
-    expect(Math.abs(10 * Math.log10(goertzelPower(after, 500) / (1e8 / 4)))).toBeLessThan(1);
+    const after = concatSamples(frames.slice(35));
+    expect(Math.abs(10 * Math.log10(tonePower(after, 500, RATE_HZ) / (1e8 / 4)))).toBeLessThan(1);
   });
 
   it('conceals any length, including ones that are not a multiple of 2.5 ms', () => {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { gaussianNoise } from '../../../test/fixtures/audio-signals.js';
+import { prng } from '../../../test/fixtures/prng.js';
 import { FRAME_MS, samplesPerFrame, type AudioFrame } from '../audio-frame.js';
 import { dtmfToneFrames, silenceFrames, toneFrames } from '../audio/tones.js';
+import { decodeUlaw, encodeUlaw } from '../codecs/g711.js';
 import { DTMF_DIGITS, dtmfFrequenciesHz } from './digits.js';
 import { GoertzelBank, goertzelCoefficient, goertzelPower } from './goertzel.js';
 import { InbandDtmfDetector } from './inband-detector.js';
@@ -34,18 +37,9 @@ function concat(...parts: AudioFrame[][]): AudioFrame[] {
   return parts.flat().map((f, i) => ({ ...f, timestampMs: i * FRAME_MS }));
 }
 
-/** G.711 µ-law round trip (the continuous µ-law curve, 8-bit quantised): what a trunk does. */
+/** G.711 µ-law round trip: what a trunk does. */
 function muLaw(frames: AudioFrame[]): AudioFrame[] {
-  const mu = 255;
-  return frames.map((f) => {
-    const samples = Int16Array.from(f.samples, (x) => {
-      const v = x / 32768;
-      const y = (Math.sign(v) * Math.log1p(mu * Math.abs(v))) / Math.log1p(mu);
-      const q = Math.round(y * 127) / 127;
-      return Math.round(((Math.sign(q) * ((1 + mu) ** Math.abs(q) - 1)) / mu) * 32767);
-    });
-    return { ...f, samples };
-  });
+  return frames.map((f) => ({ ...f, samples: decodeUlaw(encodeUlaw(f.samples)) }));
 }
 
 /** A DTMF-like pair with both frequencies scaled by (1 + deviation), 100 ms, then 100 ms quiet. */
@@ -264,31 +258,9 @@ describe('InbandDtmfDetector', () => {
 
 // ---- deterministic test signals ------------------------------------------------------------
 
-/** mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Gaussian samples (Box–Muller) from a seeded PRNG. */
-function seededGaussian(seed: number): () => number {
-  const random = seededRandom(seed);
-  return () => {
-    const u = 1 - random();
-    const v = random();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  };
-}
-
 /** Adds white Gaussian noise of RMS `rms` (PCM units) to copies of `frames`, saturating. */
 function addNoise(frames: AudioFrame[], rms: number, seed: number): AudioFrame[] {
-  const gaussian = seededGaussian(seed);
+  const gaussian = gaussianNoise(seed);
   return frames.map((f) => {
     const samples = new Int16Array(f.samples.length);
     for (let i = 0; i < samples.length; i++) {
@@ -323,7 +295,7 @@ function noiseFrames(
  * F2 900–2300 Hz, F3 2300–3000 Hz), under a syllable envelope of about 4 Hz. Peak -6 dBFS.
  */
 function speechLikeFrames(durationMs: number, sampleRateHz: number, seed: number): AudioFrame[] {
-  const random = seededRandom(seed);
+  const random = prng(seed);
   const total = Math.round((durationMs * sampleRateHz) / 1000);
   const pcm = new Float64Array(total);
   const nyquist = sampleRateHz / 2;

@@ -1,25 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { sineFrame, toneAmplitude } from '../../../test/fixtures/audio-signals.js';
 import type { AudioFrame } from '../audio-frame.js';
 import { AudioBridge } from './bridge.js';
 
+/** Tick `k` of a continuous sine of amplitude 6000, media time starting at 40 ms. */
 function tone(freqHz: number, rateHz: number, k: number): AudioFrame {
-  const n = rateHz / 50;
-  const samples = new Int16Array(n);
-  for (let i = 0; i < n; i++)
-    samples[i] = Math.round(6000 * Math.sin((2 * Math.PI * freqHz * (k * n + i)) / rateHz));
-  return { samples, sampleRateHz: rateHz, timestampMs: 40 + k * 20 };
-}
-
-function toneAmplitude(samples: Int16Array, freqHz: number, rateHz: number): number {
-  const coeff = 2 * Math.cos((2 * Math.PI * freqHz) / rateHz);
-  let s1 = 0;
-  let s2 = 0;
-  for (const x of samples) {
-    const s = x + coeff * s1 - s2;
-    s2 = s1;
-    s1 = s;
-  }
-  return (2 * Math.sqrt(Math.max(0, s1 * s1 + s2 * s2 - coeff * s1 * s2))) / samples.length;
+  return sineFrame(freqHz, rateHz, k, 6000, 40);
 }
 
 describe('AudioBridge', () => {

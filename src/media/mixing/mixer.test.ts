@@ -1,32 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { constantFrame, sineFrame, toneAmplitude } from '../../../test/fixtures/audio-signals.js';
 import type { AudioFrame } from '../audio-frame.js';
 import { AudioMixer } from './mixer.js';
 
-/** Tick `k` of a continuous sine at `rateHz`. */
-function tone(freqHz: number, rateHz: number, k: number, amplitude = 6000): AudioFrame {
-  const n = rateHz / 50;
-  const samples = new Int16Array(n);
-  for (let i = 0; i < n; i++) {
-    samples[i] = Math.round(amplitude * Math.sin((2 * Math.PI * freqHz * (k * n + i)) / rateHz));
-  }
-  return { samples, sampleRateHz: rateHz, timestampMs: k * 20 };
-}
-
+/** A frame of `value` at 16 kHz unless told otherwise. */
 function constant(value: number, rateHz = 16000): AudioFrame {
-  return { samples: new Int16Array(rateHz / 50).fill(value), sampleRateHz: rateHz, timestampMs: 0 };
-}
-
-/** Goertzel amplitude of `freqHz` in `samples` (≈ the sine's amplitude when present). */
-function toneAmplitude(samples: Int16Array, freqHz: number, rateHz: number): number {
-  const coeff = 2 * Math.cos((2 * Math.PI * freqHz) / rateHz);
-  let s1 = 0;
-  let s2 = 0;
-  for (const x of samples) {
-    const s = x + coeff * s1 - s2;
-    s2 = s1;
-    s1 = s;
-  }
-  return (2 * Math.sqrt(Math.max(0, s1 * s1 + s2 * s2 - coeff * s1 * s2))) / samples.length;
+  return constantFrame(value, rateHz);
 }
 
 const FREQ: Record<string, number> = { a: 400, b: 700, c: 1100, s: 1500 };
@@ -46,7 +25,7 @@ function run(
   const rates = new Map<string, number>();
   for (let k = 0; k < ticks; k++) {
     for (const [id, rateHz] of Object.entries(speaking))
-      mixer.put(id, tone(FREQ[id] as number, rateHz, k));
+      mixer.put(id, sineFrame(FREQ[id] as number, rateHz, k, 6000));
     for (const [id, frame] of mixer.mix()) {
       expect(frame.samples.length).toBe(frame.sampleRateHz / 50);
       rates.set(id, frame.sampleRateHz);

@@ -2,7 +2,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AudioFrame } from '../audio-frame.js';
+import {
+  channelOf,
+  constantFrame,
+  sineFrame,
+  toneAmplitude,
+} from '../../../test/fixtures/audio-signals.js';
 import { parseWav } from '../audio/wav.js';
 import { CallRecorder, monoRecordingPath } from './call-recorder.js';
 
@@ -14,55 +19,18 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Tick `k` of a continuous sine at `rateHz`. */
-function tone(freqHz: number, rateHz: number, k: number, amplitude = 8000): AudioFrame {
-  const n = rateHz / 50;
-  const samples = new Int16Array(n);
-  for (let i = 0; i < n; i++) {
-    samples[i] = Math.round(amplitude * Math.sin((2 * Math.PI * freqHz * (k * n + i)) / rateHz));
-  }
-  return { samples, sampleRateHz: rateHz, timestampMs: k * 20 };
-}
-
-function constant(value: number, rateHz: number, k: number): AudioFrame {
-  return {
-    samples: new Int16Array(rateHz / 50).fill(value),
-    sampleRateHz: rateHz,
-    timestampMs: k * 20,
-  };
-}
-
-/** Goertzel amplitude of `freqHz` in `samples` (≈ the sine's amplitude when present). */
-function toneAmplitude(samples: Int16Array, freqHz: number, rateHz: number): number {
-  const coeff = 2 * Math.cos((2 * Math.PI * freqHz) / rateHz);
-  let s1 = 0;
-  let s2 = 0;
-  for (const x of samples) {
-    const s = x + coeff * s1 - s2;
-    s2 = s1;
-    s1 = s;
-  }
-  return (2 * Math.sqrt(Math.max(0, s1 * s1 + s2 * s2 - coeff * s1 * s2))) / samples.length;
-}
-
-function channel(interleaved: Int16Array, c: 0 | 1): Int16Array {
-  const out = new Int16Array(interleaved.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = interleaved[2 * i + c] as number;
-  return out;
-}
-
 describe('CallRecorder', () => {
   it('records the caller left and the other party right', async () => {
     const path = join(dir, 'stereo.wav');
     const rec = await CallRecorder.start({ path, mode: 'stereo', sampleRateHz: 8000 });
-    for (let k = 0; k < 50; k++) rec.writeFrames(tone(440, 8000, k), tone(1000, 8000, k));
+    for (let k = 0; k < 50; k++) rec.writeFrames(sineFrame(440, 8000, k), sineFrame(1000, 8000, k));
     const result = await rec.stop();
     expect(result).toMatchObject({ path, durationMs: 1000, bytes: 44 + 8000 * 4 });
     expect(result.files).toHaveLength(1);
     const wav = parseWav(await readFile(path));
     expect(wav).toMatchObject({ channels: 2, sampleRateHz: 8000, frameCount: 8000 });
-    const left = channel(wav.samples, 0);
-    const right = channel(wav.samples, 1);
+    const left = channelOf(wav.samples, 0);
+    const right = channelOf(wav.samples, 1);
     expect(toneAmplitude(left, 440, 8000)).toBeGreaterThan(7500);
     expect(toneAmplitude(left, 1000, 8000)).toBeLessThan(100);
     expect(toneAmplitude(right, 1000, 8000)).toBeGreaterThan(7500);
@@ -73,8 +41,8 @@ describe('CallRecorder', () => {
     const path = join(dir, 'gaps.wav');
     const rec = await CallRecorder.start({ path, mode: 'stereo', sampleRateHz: 8000 });
     for (let k = 0; k < 100; k++) {
-      const left = k >= 40 && k < 60 ? undefined : constant(1000, 8000, k);
-      const right = k >= 70 && k < 75 ? undefined : constant(-500, 8000, k);
+      const left = k >= 40 && k < 60 ? undefined : constantFrame(1000, 8000, k * 20);
+      const right = k >= 70 && k < 75 ? undefined : constantFrame(-500, 8000, k * 20);
       // During the caller's gap its timestamps jump; the recorder goes by ticks, not timestamps.
       rec.writeFrames(left, k < 80 ? right : undefined);
     }
@@ -83,8 +51,8 @@ describe('CallRecorder', () => {
     const { durationMs } = await rec.stop();
     expect(durationMs).toBe(101 * 20);
     const wav = parseWav(await readFile(path));
-    const left = channel(wav.samples, 0);
-    const right = channel(wav.samples, 1);
+    const left = channelOf(wav.samples, 0);
+    const right = channelOf(wav.samples, 1);
     const at = (ch: Int16Array, tick: number) => ch[tick * 160 + 80];
     expect([at(left, 39), at(left, 40), at(left, 59), at(left, 60), at(left, 100)]).toEqual([
       1000, 0, 0, 1000, 0,
@@ -97,10 +65,10 @@ describe('CallRecorder', () => {
   it('mixes both sides to mono with saturation', async () => {
     const path = join(dir, 'mono.wav');
     const rec = await CallRecorder.start({ path, mode: 'mono', sampleRateHz: 16000 });
-    rec.writeFrames(constant(1000, 16000, 0), constant(2000, 16000, 0));
-    rec.writeFrames(constant(30000, 16000, 1), constant(30000, 16000, 1));
-    rec.writeFrames(constant(-30000, 16000, 2), constant(-30000, 16000, 2));
-    rec.writeFrames(undefined, constant(-7, 16000, 3));
+    rec.writeFrames(constantFrame(1000, 16000, 0), constantFrame(2000, 16000, 0));
+    rec.writeFrames(constantFrame(30000, 16000, 20), constantFrame(30000, 16000, 20));
+    rec.writeFrames(constantFrame(-30000, 16000, 40), constantFrame(-30000, 16000, 40));
+    rec.writeFrames(undefined, constantFrame(-7, 16000, 60));
     const result = await rec.stop();
     expect(result.durationMs).toBe(80);
     const wav = parseWav(await readFile(path));
@@ -113,7 +81,8 @@ describe('CallRecorder', () => {
   it("mode 'both' writes <name>.wav stereo and <name>-mono.wav mixed", async () => {
     const path = join(dir, 'both.wav');
     const rec = await CallRecorder.start({ path, mode: 'both', sampleRateHz: 8000 });
-    for (let k = 0; k < 10; k++) rec.writeFrames(constant(100, 8000, k), constant(200, 8000, k));
+    for (let k = 0; k < 10; k++)
+      rec.writeFrames(constantFrame(100, 8000, k * 20), constantFrame(200, 8000, k * 20));
     const result = await rec.stop();
     const monoPath = join(dir, 'both-mono.wav');
     expect(monoRecordingPath(path)).toBe(monoPath);
@@ -131,13 +100,14 @@ describe('CallRecorder', () => {
   it('resamples frames at other rates, one resampler per side', async () => {
     const path = join(dir, 'rates.wav');
     const rec = await CallRecorder.start({ path, mode: 'stereo', sampleRateHz: 8000 });
-    for (let k = 0; k < 50; k++) rec.writeFrames(tone(700, 16000, k), tone(1200, 48000, k));
+    for (let k = 0; k < 50; k++)
+      rec.writeFrames(sineFrame(700, 16000, k), sineFrame(1200, 48000, k));
     await rec.stop();
     const wav = parseWav(await readFile(path));
     expect(wav.frameCount).toBe(8000);
     // Skip the first frames (filter start-up).
-    const left = channel(wav.samples, 0).subarray(400);
-    const right = channel(wav.samples, 1).subarray(400);
+    const left = channelOf(wav.samples, 0).subarray(400);
+    const right = channelOf(wav.samples, 1).subarray(400);
     expect(toneAmplitude(left, 700, 8000)).toBeGreaterThan(7000);
     expect(toneAmplitude(left, 1200, 8000)).toBeLessThan(150);
     expect(toneAmplitude(right, 1200, 8000)).toBeGreaterThan(7000);
@@ -164,7 +134,7 @@ describe('CallRecorder', () => {
         a.resume();
         b.resume();
       }
-      const card = constant(k + 1, 8000, k); // stands for digits spoken during the pause
+      const card = constantFrame(k + 1, 8000, k * 20); // stands for digits spoken during the pause
       a.writeFrames(card, undefined);
       b.writeFrames(card, undefined);
     }
@@ -185,9 +155,9 @@ describe('CallRecorder', () => {
   it('ignores ticks after stop and stops once', async () => {
     const path = join(dir, 'late.wav');
     const rec = await CallRecorder.start({ path, mode: 'stereo', sampleRateHz: 8000 });
-    rec.writeFrames(constant(1, 8000, 0), undefined);
+    rec.writeFrames(constantFrame(1, 8000, 0), undefined);
     const first = rec.stop();
-    rec.writeFrames(constant(1, 8000, 1), undefined);
+    rec.writeFrames(constantFrame(1, 8000, 20), undefined);
     expect(await rec.stop()).toEqual(await first);
     expect((await first).durationMs).toBe(20);
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { prng } from '../../../test/fixtures/prng.js';
 import {
   JitterBuffer,
   type JitterBufferOptions,
@@ -114,13 +115,6 @@ function simulate(o: SimOptions): SimResult {
 /** Pushes packets k (timestamp k × 20 ms) in the given order, one every 20 ms. */
 function feed(jb: JitterBuffer, order: number[], startMs = 0): void {
   order.forEach((k, i) => jb.push(pkt(k, k * 160), startMs + i * 20));
-}
-
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed / 0x7fffffff;
-  };
 }
 
 describe('JitterBuffer basics', () => {
@@ -291,7 +285,7 @@ describe('JitterBuffer adaptation', () => {
   });
 
   it('grows quickly when jitter appears and comes back down slowly when it stops', () => {
-    const rand = rng(7);
+    const rand = prng(7);
     const trace: { t: number; target: number; delay: number }[] = [];
     const r = simulate({
       durationMs: 40_000,
@@ -335,7 +329,7 @@ describe('JitterBuffer adaptation', () => {
   });
 
   it('never goes above maxDelayMs', () => {
-    const rand = rng(3);
+    const rand = prng(3);
     let maxTarget = 0;
     simulate({
       durationMs: 10_000,

@@ -15,6 +15,7 @@ import type { RtpPacket } from './rtp-packet.js';
 import { DelayEstimator } from './delay-estimator.js';
 import { RtpTimeline } from './rtp-timeline.js';
 import { JITTER_WAITING, MutableJitterFrame, type JitterPull } from './jitter-frame.js';
+import { JitterCounters, type JitterBufferStats } from './jitter-stats.js';
 
 export type {
   JitterEntry,
@@ -24,6 +25,7 @@ export type {
   JitterPull,
   JitterWaiting,
 } from './jitter-frame.js';
+export type { JitterBufferStats } from './jitter-stats.js';
 
 /** Options of a {@link JitterBuffer}. */
 export interface JitterBufferOptions {
@@ -45,43 +47,6 @@ export interface JitterBufferOptions {
 
 /** Outcome of {@link JitterBuffer.push}. */
 export type JitterPushResult = 'accepted' | 'duplicate' | 'late' | 'overflow';
-
-/** Counters and gauges of a {@link JitterBuffer}. */
-export interface JitterBufferStats {
-  state: 'idle' | 'priming' | 'playing';
-  /** Media buffered ahead of the playout point at the last pull. */
-  delayMs: number;
-  /** Measured playout delay of the fastest recent packets; 0 before measurements. */
-  playoutDelayMs: number;
-  targetDelayMs: number;
-  /** RFC 3550 interarrival jitter of the pushed packets, in ms. */
-  jitterMs: number;
-  /** Packets pushed. */
-  received: number;
-  duplicates: number;
-  /** Packets that arrived after their playout time. */
-  late: number;
-  /** Sequence numbers never played (skipped at playout). */
-  lost: number;
-  /** Packets that arrived after a higher sequence number. */
-  reordered: number;
-  /** Times the buffer overflowed and was flushed. */
-  overflows: number;
-  /** Packets thrown away to shrink the delay or by an overflow flush. */
-  dropped: number;
-  /** Media time the caller was asked to conceal (loss, growth, underrun). */
-  concealedMs: number;
-  /** Frames inserted to grow the delay. */
-  stretches: number;
-  /** Frames skipped to shrink the delay. */
-  shrinks: number;
-  /** Times the buffer ran dry and re-primed. */
-  underruns: number;
-  /** Timestamp or sequence discontinuities re-synchronised. */
-  resyncs: number;
-  /** Packets held now. */
-  bufferedPackets: number;
-}
 
 /** Longest packet duration taken from timestamps (Opus allows 120 ms). */
 const MAX_PTIME_MS = 120;
@@ -126,20 +91,7 @@ export class JitterBuffer {
   private shrinkPulls = 0;
   private targetMs: number;
   private depthMs = 0;
-  private readonly counters = {
-    received: 0,
-    duplicates: 0,
-    late: 0,
-    lost: 0,
-    reordered: 0,
-    overflows: 0,
-    dropped: 0,
-    concealedTs: 0,
-    stretches: 0,
-    shrinks: 0,
-    underruns: 0,
-    resyncs: 0,
-  };
+  private readonly counters = new JitterCounters();
 
   constructor(options: JitterBufferOptions) {
     this.tsPerMs = options.clockRateHz / 1000;
@@ -490,27 +442,17 @@ export class JitterBuffer {
 
   /** Counters and the current delay figures. */
   stats(): JitterBufferStats {
-    const c = this.counters;
-    return {
-      state: this.state,
-      delayMs: this.depthMs,
-      playoutDelayMs: this.delays.maxLeadMs ?? 0,
-      targetDelayMs: this.targetMs,
-      jitterMs: this.delays.jitterMs,
-      received: c.received,
-      duplicates: c.duplicates,
-      late: c.late,
-      lost: c.lost,
-      reordered: c.reordered,
-      overflows: c.overflows,
-      dropped: c.dropped,
-      concealedMs: c.concealedTs / this.tsPerMs,
-      stretches: c.stretches,
-      shrinks: c.shrinks,
-      underruns: c.underruns,
-      resyncs: c.resyncs,
-      bufferedPackets: this.count,
-    };
+    return this.counters.snapshot(
+      {
+        state: this.state,
+        delayMs: this.depthMs,
+        playoutDelayMs: this.delays.maxLeadMs ?? 0,
+        targetDelayMs: this.targetMs,
+        jitterMs: this.delays.jitterMs,
+        bufferedPackets: this.count,
+      },
+      this.tsPerMs,
+    );
   }
 }
 

@@ -11,7 +11,7 @@ import {
   sendTo,
   udpSocket,
   until,
-} from './session-test-kit.js';
+} from '../../../test/fixtures/rtp-session-kit.js';
 
 const open: { close(): void }[] = [];
 

@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { constantFrame } from '../../../test/fixtures/audio-signals.js';
 import type { AudioFrame } from '../audio-frame.js';
 import { AudioOutput } from './audio-output.js';
 
-function frame(value: number, rate = 8000, t = 0): AudioFrame {
-  return {
-    samples: new Int16Array((rate * 20) / 1000).fill(value),
-    sampleRateHz: rate,
-    timestampMs: t,
-  };
+/** A frame of `value`, at 8 kHz unless told otherwise. */
+function frame(value: number, rate = 8000): AudioFrame {
+  return constantFrame(value, rate);
 }
 
 describe('AudioOutput', () => {

@@ -4,6 +4,7 @@
  * it accepts must survive the accessors and a serialize/parse round trip.
  */
 import { describe, expect, it } from 'vitest';
+import { prng } from '../../../test/fixtures/prng.js';
 import { SipParseError } from './errors.js';
 import { parseMessage } from './parser.js';
 import { serializeMessage } from './serializer.js';
@@ -18,18 +19,6 @@ import {
   getVias,
 } from './accessors.js';
 import type { SipMessage } from './types.js';
-
-/** mulberry32: a tiny seeded PRNG, so every run tests the same inputs. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEEDS = [
   [

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { downmixToMono, parseWav, resample } from '../../../src/media/index.js';
+import { rms, tonePower as powerAt } from '../../fixtures/audio-signals.js';
 
 /** A mono recording at a known rate. */
 export interface MonoAudio {
@@ -31,26 +32,14 @@ export function at(audio: MonoAudio, rateHz: number): Int16Array {
     : resample(audio.samples, audio.sampleRateHz, rateHz);
 }
 
-/** Power of one frequency in a block (Goertzel), normalised by block length. */
+/** Power of one frequency in a block (Goertzel), normalised by block length: A²/4 for a sine. */
 export function tonePower(samples: Int16Array, sampleRateHz: number, frequencyHz: number): number {
-  const k = 2 * Math.cos((2 * Math.PI * frequencyHz) / sampleRateHz);
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = 0; i < samples.length; i++) {
-    const s0 = samples[i]! + k * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  const power = s1 * s1 + s2 * s2 - k * s1 * s2;
-  return power / (samples.length * samples.length);
+  return powerAt(samples, frequencyHz, sampleRateHz);
 }
 
 /** RMS level in dBFS. */
 export function rmsDbfs(samples: Int16Array): number {
-  let sum = 0;
-  for (const s of samples) sum += s * s;
-  const rms = Math.sqrt(sum / Math.max(1, samples.length));
-  return 20 * Math.log10(Math.max(rms, 1e-9) / 32768);
+  return 20 * Math.log10(Math.max(rms(samples), 1e-9) / 32768);
 }
 
 /**
