@@ -28,6 +28,11 @@ export interface ServerOptions {
   /** Extra environment for the child. */
   env?: Record<string, string>;
   /**
+   * Extra node flags placed before `--import tsx`, e.g. `--cpu-prof` (which NODE_OPTIONS does not
+   * accept).
+   */
+  nodeArgs?: string[];
+  /**
    * Called as soon as the child exists, before it is healthy, so that a Ctrl-C during start-up
    * can already reach {@link RunningServer.killNow}.
    */
@@ -125,7 +130,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const httpPort = await findFreePort(host, { exclude: [sipPort] });
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-bench-'));
 
-  const nodeArgs = ['--import', 'tsx', 'src/main.ts'];
+  const nodeArgs = [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'];
   const pinned = options.pinCpu !== undefined && tasksetAvailable();
   // taskset execs the command in place, so the pid stays the node process's pid.
   const command = pinned
