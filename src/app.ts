@@ -186,6 +186,11 @@ export async function startSwitchboard(
     logger: logger.child({ room: 'calls' }),
   });
   wireMediaMetrics(calls, metrics);
+  const latenessTimer = setInterval(
+    () => metrics.media.tickLatenessSeconds.set(clock.averageLatenessMs / 1000),
+    1000,
+  );
+  latenessTimer.unref();
   ua.on('call', (call) => void calls.handleInbound(call));
 
   // Expired registrations vanish lazily on lookup; this sweep keeps the gauge and store true.
@@ -231,6 +236,7 @@ export async function startSwitchboard(
       if (stopping) return;
       stopping = true;
       clearInterval(pruneTimer);
+      clearInterval(latenessTimer);
       logger.info({ calls: ua.calls().length }, 'shutting down');
       const grace = new Promise<void>((r) => setTimeout(r, config.shutdownGraceMs).unref());
       await Promise.race([ua.shutdown(), grace]);

@@ -115,6 +115,16 @@ export class CallService extends EventEmitter<CallServiceEvents> {
    * first, no RTP port was free (503) or no codec matched (488, sent by the SIP layer).
    */
   async answer(call: SipCall): Promise<SipLeg | undefined> {
+    if (this.options.clock.overloaded) {
+      // Taking one more call would make every live call's audio late: refuse it instead, and
+      // let the caller (or the trunk's next server) try again.
+      this.options.logger.warn(
+        { latenessMs: Math.round(this.options.clock.averageLatenessMs) },
+        'media overloaded, refusing a call',
+      );
+      call.reject(503, 'Media overloaded', [['Retry-After', '5']]);
+      return undefined;
+    }
     const port = await this.allocatePort(call);
     if (!port) return undefined;
     if (call.state !== 'ringing' || !call.answer({ media: this.localMedia(port) }) || !call.media) {

@@ -42,6 +42,8 @@ export interface MediaMetrics {
   dtmfEvents: Counter<'source'>;
   /** Recordings finalised. */
   recordings: Counter;
+  /** Average lateness of the 20 ms media tick; high values mean the process is overloaded. */
+  tickLatenessSeconds: Gauge;
 }
 
 /** A registry plus the named metrics. */
@@ -148,6 +150,11 @@ export function createMetrics(): Metrics {
       recordings: new Counter({
         name: 'switchboard_recordings_total',
         help: 'Recordings finalised',
+        registers: r,
+      }),
+      tickLatenessSeconds: new Gauge({
+        name: 'switchboard_media_tick_lateness_seconds',
+        help: 'Average lateness of the 20 ms media tick (new calls get 503 above 10 ms)',
         registers: r,
       }),
     },

@@ -278,6 +278,23 @@ describe('calls with media through the server', () => {
     expect(end.by).not.toBe('remote');
   });
 
+  it('refuses new calls with 503 and Retry-After while the media clock is overloaded', async () => {
+    // Simulate a saturated process: the clock reports ticks running late on average.
+    Object.defineProperty(sb.clock, 'overloaded', { configurable: true, get: () => true });
+    try {
+      const port = await phonePorts.allocate();
+      const call = await phone.ua.call(serverUri('1000'), {
+        media: { address: '127.0.0.1', port: port.port },
+      });
+      const end = await within(call.ended, 'the refusal');
+      port.release();
+      expect(end.status).toBe(503);
+    } finally {
+      delete (sb.clock as { overloaded?: boolean }).overloaded;
+    }
+    expect(sb.clock.overloaded).toBe(false);
+  });
+
   it('answers an offer with no common codec with 488', async () => {
     const peer = await RawUdpPeer.open(sb.sipEndpoints()[0]!.port);
     const sdp = [

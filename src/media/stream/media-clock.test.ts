@@ -30,6 +30,27 @@ describe('MediaClock', () => {
     expect(errors).toHaveLength(1);
   });
 
+  it('reports overload while ticks run late on average, and recovers', () => {
+    vi.useFakeTimers();
+    try {
+      // Each tick costs `workMs` of (simulated) CPU time: more than the 20 ms period means
+      // the process cannot keep up.
+      let spentMs = 0;
+      let workMs = 25;
+      const clock = new MediaClock({ now: () => Date.now() + spentMs, overloadLatenessMs: 10 });
+      clock.add({ send: () => void (spentMs += workMs) });
+      vi.advanceTimersByTime(2_000);
+      expect(clock.overloaded).toBe(true);
+      expect(clock.averageLatenessMs).toBeGreaterThan(10);
+      workMs = 1;
+      vi.advanceTimersByTime(4_000);
+      expect(clock.overloaded).toBe(false);
+      expect(clock.averageLatenessMs).toBeLessThan(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('ticks every 20 ms without drift, catches up a short stall and skips a long one', () => {
     vi.useFakeTimers();
     try {

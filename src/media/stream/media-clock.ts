@@ -32,6 +32,12 @@ export interface MediaClockOptions {
   maxCatchUpTicks?: number;
   /** Called when a participant throws; the tick goes on for the others. */
   onError?: (err: unknown) => void;
+  /**
+   * Average tick lateness above which the clock reports itself {@link MediaClock.overloaded}.
+   * Default 10 ms: half a frame late on average means the process can no longer keep its
+   * calls' audio on time, and new calls should be refused rather than degrade them all.
+   */
+  overloadLatenessMs?: number;
 }
 
 /** The shared tick. Starts its timer with the first participant and stops with the last. */
@@ -50,12 +56,26 @@ export class MediaClock {
   /** Largest lateness of a tick seen, in ms (how late the timer fired). */
   maxLatenessMs = 0;
   private automatic = true;
+  /** Exponentially weighted average of tick lateness (about the last 50 ticks, one second). */
+  private latenessAverageMs = 0;
+  private readonly overloadLatenessMs: number;
 
   constructor(options: MediaClockOptions = {}) {
     this.periodMs = options.periodMs ?? FRAME_MS;
     this.now = options.now ?? (() => performance.now());
     this.maxCatchUp = options.maxCatchUpTicks ?? 5;
     this.onError = options.onError ?? (() => undefined);
+    this.overloadLatenessMs = options.overloadLatenessMs ?? 10;
+  }
+
+  /** Average lateness of recent ticks, in ms. */
+  get averageLatenessMs(): number {
+    return this.latenessAverageMs;
+  }
+
+  /** True while ticks run so late on average that audio suffers (see the option). */
+  get overloaded(): boolean {
+    return this.latenessAverageMs > this.overloadLatenessMs;
   }
 
   /** Number of participants. */
@@ -124,6 +144,7 @@ export class MediaClock {
     const now = this.now();
     const late = now - this.nextDueMs;
     if (late > this.maxLatenessMs) this.maxLatenessMs = late;
+    this.latenessAverageMs += (Math.max(0, late) - this.latenessAverageMs) / 50;
     // Drift-free schedule: ticks are due at fixed multiples of the period, not "period after
     // the last one ran", so timer jitter does not accumulate into clock drift.
     let due = Math.floor(late / this.periodMs) + 1;
@@ -142,5 +163,7 @@ export class MediaClock {
   private stopTimer(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    // An idle clock is not late: the next call starts from a clean average.
+    this.latenessAverageMs = 0;
   }
 }
