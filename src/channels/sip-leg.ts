@@ -67,8 +67,13 @@ export class SipLeg extends EventEmitter<LegEvents> implements Leg {
         rtcpPort: media.rtcpPort,
         rtcpMux: media.rtcpMux,
       },
-      codec: { name: media.codec.name, payloadType: media.codec.payloadType },
+      codec: {
+        name: media.codec.name,
+        payloadType: media.codec.payloadType,
+        sampleRateHz: media.codec.sampleRateHz,
+      },
       dtmfPayloadType: media.dtmfPayloadType,
+      dtmfClockRateHz: media.dtmfClockRateHz,
       ptimeMs: media.ptimeMs,
       clock: options.clock,
       inactivityTimeoutMs: options.inactivityTimeoutMs,
@@ -85,9 +90,14 @@ export class SipLeg extends EventEmitter<LegEvents> implements Leg {
     const onMedia = (m: NegotiatedMedia): void =>
       this.stream.update(
         { address: m.remoteAddress, port: m.remotePort, rtcpPort: m.rtcpPort, rtcpMux: m.rtcpMux },
-        { name: m.codec.name, payloadType: m.codec.payloadType },
+        {
+          name: m.codec.name,
+          payloadType: m.codec.payloadType,
+          sampleRateHz: m.codec.sampleRateHz,
+        },
         m.dtmfPayloadType,
         directionOf(m),
+        m.dtmfClockRateHz,
       );
     const onHold = (): void => void this.emit('hold');
     const onUnhold = (): void => void this.emit('unhold');

@@ -81,7 +81,7 @@ export const configSchema = z
       .object({
         /** Codecs offered and accepted, most preferred first. */
         codecs: z
-          .array(z.enum(['PCMU', 'PCMA', 'G722', 'opus']))
+          .array(z.enum(['PCMU', 'PCMA', 'G722', 'opus', 'L16']))
           .min(1)
           .default(['PCMU', 'PCMA', 'G722', 'opus']),
         /** Record every answered call (both directions) into recordingsDir. */

@@ -44,6 +44,7 @@ describe('calls with media through the server', () => {
         sip: { host: '127.0.0.1', port: 0, transports: ['udp'], domain: '127.0.0.1' },
         http: { host: '127.0.0.1', port: 0 },
         rtp: { portMin: 32_400, portMax: 32_599, timeoutS: 1 },
+        media: { codecs: ['PCMU', 'PCMA', 'G722', 'opus', 'L16'] },
         dataDir,
         logLevel: 'silent',
         shutdownGraceMs: 2_000,
@@ -120,12 +121,12 @@ describe('calls with media through the server', () => {
     );
   }
 
-  it.each<CodecName>(['PCMU', 'PCMA', 'G722', 'opus'])(
+  it.each<CodecName>(['PCMU', 'PCMA', 'G722', 'opus', 'L16'])(
     'echo test with %s returns the caller’s tone',
     async (codec) => {
       const { phoneLeg, serverLeg } = await dial('1000', { codecs: [codec] });
       expect(serverLeg.sampleRateHz).toBe(
-        codec === 'G722' ? 16_000 : codec === 'opus' ? 48_000 : 8000,
+        codec === 'G722' || codec === 'L16' ? 16_000 : codec === 'opus' ? 48_000 : 8000,
       );
       const hearing = hearsTone(phoneLeg);
       phoneLeg.output.play(

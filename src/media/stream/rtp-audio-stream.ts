@@ -64,6 +64,8 @@ export interface RtpAudioStreamOptions {
   codec: StreamCodec;
   /** telephone-event payload type, when negotiated. */
   dtmfPayloadType?: number;
+  /** RTP clock of telephone-event (its durations count in these units). Default: the codec's. */
+  dtmfClockRateHz?: number;
   /** Packetisation time to send with. Default 20. */
   ptimeMs?: number;
   clock: MediaClock;
@@ -124,6 +126,7 @@ export class RtpAudioStream extends EventEmitter<RtpAudioStreamEvents> implement
   private readonly dedup = new DtmfDeduplicator();
   private inband: InbandDtmfDetector | undefined;
   private dtmfPayloadType: number | undefined;
+  private dtmfClockRateHz: number | undefined;
   private readonly digitQueue: Array<{ digit: DtmfDigit; durationMs: number; done: () => void }> =
     [];
   private currentDigitDone: (() => void) | undefined;
@@ -146,6 +149,7 @@ export class RtpAudioStream extends EventEmitter<RtpAudioStreamEvents> implement
     this.ptimeMs = options.ptimeMs ?? 20;
     this.direction = options.direction ?? { send: true, receive: true };
     this.dtmfPayloadType = options.dtmfPayloadType;
+    this.dtmfClockRateHz = options.dtmfClockRateHz;
     this.setCodec(options.codec);
     this.output = new AudioOutput(this.codec.sampleRateHz);
     this.session = new RtpSession({
@@ -189,6 +193,7 @@ export class RtpAudioStream extends EventEmitter<RtpAudioStreamEvents> implement
     codec: StreamCodec,
     dtmfPayloadType: number | undefined,
     direction: StreamDirection,
+    dtmfClockRateHz?: number,
   ): void {
     this.session.updateRemote({
       address: remote.address,
@@ -207,6 +212,7 @@ export class RtpAudioStream extends EventEmitter<RtpAudioStreamEvents> implement
       }
     }
     this.dtmfPayloadType = dtmfPayloadType;
+    this.dtmfClockRateHz = dtmfClockRateHz;
     this.session.setAcceptedPayloadTypes(this.acceptedPayloadTypes());
     this.setDirection(direction);
     this.configureInband();
@@ -379,7 +385,7 @@ export class RtpAudioStream extends EventEmitter<RtpAudioStreamEvents> implement
         packet.payload,
         packet.timestamp,
         packet.marker,
-        this.codec.clockRateHz,
+        this.dtmfClockRateHz ?? this.codec.clockRateHz,
         this.mediaTimeMs,
       );
       if (event) this.deliverDtmf({ ...event, timestampMs: this.mediaTimeMs });
@@ -423,7 +429,7 @@ export class RtpAudioStream extends EventEmitter<RtpAudioStreamEvents> implement
       // The event starts at this tick's place on the audio timeline (RFC 4733 §2.5.1.1).
       this.dtmfSender.start(next.digit, this.sendTimestamp, {
         durationMs: next.durationMs,
-        clockRateHz: this.codec.clockRateHz,
+        clockRateHz: this.dtmfClockRateHz ?? this.codec.clockRateHz,
       });
       packet = this.dtmfSender.next();
     }

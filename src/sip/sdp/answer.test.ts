@@ -135,6 +135,7 @@ describe('answerOffer with common peers', () => {
         channels: 2,
       },
       dtmfPayloadType: 101,
+      dtmfClockRateHz: 8000,
       ptimeMs: 20,
       remoteAddress: '192.168.1.23',
       remotePort: 10218,
@@ -199,6 +200,7 @@ describe('answerOffer with common peers', () => {
       media: {
         codec: { name: 'PCMA', payloadType: 8, clockRateHz: 8000, sampleRateHz: 8000, channels: 1 },
         dtmfPayloadType: 101,
+        dtmfClockRateHz: 8000,
         ptimeMs: 20,
         remoteAddress: '203.0.113.12',
         remotePort: 27330,
@@ -428,5 +430,37 @@ describe('answerOffer refusals', () => {
       if (!result.ok) expect(result.reason).not.toMatch(/^Could not answer/);
       expect(() => sdpDirection(body)).not.toThrow();
     }
+  });
+});
+
+describe('answerOffer with L16', () => {
+  const offer = sdp(
+    'v=0',
+    'o=- 1 1 IN IP4 192.0.2.99',
+    's=-',
+    'c=IN IP4 192.0.2.99',
+    't=0 0',
+    'm=audio 30000 RTP/AVP 97 98',
+    'a=rtpmap:97 L16/16000',
+    'a=rtpmap:98 telephone-event/16000',
+  );
+
+  it('accepts L16/16000 when configured, with telephone-event on its clock', () => {
+    const { answer, media } = ok(answerOffer(offer, { ...LOCAL, codecs: ['L16', 'PCMU'] }));
+    expect(media.codec).toEqual({
+      name: 'L16',
+      payloadType: 97,
+      clockRateHz: 16000,
+      sampleRateHz: 16000,
+      channels: 1,
+    });
+    expect(media.dtmfPayloadType).toBe(98);
+    expect(media.dtmfClockRateHz).toBe(16000);
+    expect(answer).toContain('a=rtpmap:97 L16/16000');
+  });
+
+  it('refuses it with the default codecs, which leave L16 out', () => {
+    const result = answerOffer(offer, LOCAL);
+    expect(result.ok).toBe(false);
   });
 });

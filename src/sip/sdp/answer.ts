@@ -145,7 +145,10 @@ function answerOfferUnchecked(offer: string, localInput: LocalMedia): AnswerResu
     direction,
     remoteDirection,
   };
-  if (dtmf !== undefined) negotiated.dtmfPayloadType = dtmf.payloadType;
+  if (dtmf !== undefined) {
+    negotiated.dtmfPayloadType = dtmf.payloadType;
+    negotiated.dtmfClockRateHz = dtmf.clockRateHz ?? 8000;
+  }
   const rtcpPort = readRtcpPort(media);
   if (rtcpPort !== undefined) negotiated.rtcpPort = rtcpPort;
 

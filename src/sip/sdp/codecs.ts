@@ -56,6 +56,17 @@ export const CODECS: Readonly<Record<CodecName, CodecInfo>> = {
     sampleRateHz: 16000,
     channels: 1,
   },
+  // L16 at 16 kHz mono (RFC 3551 §4.5.11 with a dynamic type): uncompressed wideband for LAN
+  // peers and test rigs. 256 kbit/s, so it is offered only when configured.
+  L16: {
+    name: 'L16',
+    rtpmapName: 'L16',
+    payloadType: 118,
+    staticPayloadType: false,
+    clockRateHz: 16000,
+    sampleRateHz: 16000,
+    channels: 1,
+  },
   opus: {
     name: 'opus',
     rtpmapName: 'opus',

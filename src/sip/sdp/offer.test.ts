@@ -99,6 +99,7 @@ describe('readAnswer', () => {
     expect(readAnswer(OFFER, answer)).toEqual({
       codec: { name: 'PCMA', payloadType: 8, clockRateHz: 8000, sampleRateHz: 8000, channels: 1 },
       dtmfPayloadType: 101,
+      dtmfClockRateHz: 8000,
       ptimeMs: 20,
       remoteAddress: '203.0.113.12',
       remotePort: 27330,

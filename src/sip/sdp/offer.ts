@@ -176,7 +176,10 @@ function readAnswerUnchecked(offerText: string, answerText: string): NegotiatedM
     direction,
     remoteDirection,
   };
-  if (dtmf !== undefined) negotiated.dtmfPayloadType = dtmf.payloadType;
+  if (dtmf !== undefined) {
+    negotiated.dtmfPayloadType = dtmf.payloadType;
+    negotiated.dtmfClockRateHz = dtmf.clockRateHz ?? 8000;
+  }
   const rtcpPort = readRtcpPort(media);
   if (rtcpPort !== undefined) negotiated.rtcpPort = rtcpPort;
   return negotiated;

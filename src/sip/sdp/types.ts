@@ -11,7 +11,7 @@
 export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
 /** Audio codecs the module can offer and accept. telephone-event is governed by `dtmf`. */
-export type CodecName = 'PCMU' | 'PCMA' | 'G722' | 'opus';
+export type CodecName = 'PCMU' | 'PCMA' | 'G722' | 'opus' | 'L16';
 
 /** What this side can do for one audio stream: the input of both offer and answer. */
 export interface LocalMedia {
@@ -60,6 +60,11 @@ export interface NegotiatedMedia {
   codec: NegotiatedCodec;
   /** telephone-event payload type, when DTMF was negotiated. */
   dtmfPayloadType?: number;
+  /**
+   * RTP clock of the telephone-event format: usually the codec's, but an Opus call often
+   * agrees on telephone-event/8000, whose durations count in 8 kHz units.
+   */
+  dtmfClockRateHz?: number;
   /** Packetisation time to send with, in ms. */
   ptimeMs: number;
   /** Where to send RTP (may be 0.0.0.0 for an old-style hold: send nothing then). */
