@@ -7,3 +7,4 @@ export {
   type CallServiceEvents,
   type CallServiceOptions,
 } from './call-service.js';
+export * from './dispatch/index.js';
