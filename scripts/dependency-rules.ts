@@ -48,6 +48,13 @@ export const ALLOWED_PACKAGES: Readonly<Record<string, readonly string[]>> = {
   sip: ['ws', 'sdp-transform'],
   // The media plane: Node built-ins plus libopus (WASM / prebuilt addon) for the Opus codec.
   media: ['@evan/opus'],
+  store: [
+    // The Redis cache and event bus (src/store/cache/redis.ts).
+    'ioredis',
+    // Contract suites (*.contract.ts) are not *.test.ts files but register vitest tests;
+    // only *.test.ts files import them.
+    'vitest',
+  ],
 };
 
 /** Files at the top of src/ that compose everything and may import any room. */
