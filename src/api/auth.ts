@@ -46,13 +46,10 @@ export function requireScope(verify: KeyVerifier, required: ApiScope) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const key = presentedKey(request);
     if (key === undefined) {
-      await reply
-        .code(401)
-        .header('WWW-Authenticate', 'Bearer')
-        .send({
-          error: 'unauthorized',
-          message: 'an API key is required (Authorization: Bearer <key>)',
-        });
+      await reply.code(401).header('WWW-Authenticate', 'Bearer').send({
+        error: 'unauthorized',
+        message: 'an API key is required (Authorization: Bearer <key>)',
+      });
       return;
     }
     const principal = await verify(key);
