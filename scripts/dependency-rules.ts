@@ -51,6 +51,11 @@ export const ALLOWED_PACKAGES: Readonly<Record<string, readonly string[]>> = {
   store: [
     // The Redis cache and event bus (src/store/cache/redis.ts).
     'ioredis',
+    // The persistent store: Drizzle's query builder and migrator over PGlite (embedded
+    // PostgreSQL, WASM) or a node-postgres pool.
+    'drizzle-orm',
+    '@electric-sql/pglite',
+    'pg',
     // Contract suites (*.contract.ts) are not *.test.ts files but register vitest tests;
     // only *.test.ts files import them.
     'vitest',

@@ -174,6 +174,11 @@ export interface WebhookDeliveryRecord {
   webhookId: string;
   eventId: string;
   eventType: string;
+  /**
+   * The request body (the serialised event), kept so a retry, even after a restart, sends the
+   * same bytes as the first attempt.
+   */
+  payload: string;
   status: 'pending' | 'delivered' | 'failed';
   attempts: number;
   /** HTTP status of the last attempt, when there was a response. */
