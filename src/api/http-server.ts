@@ -1,6 +1,8 @@
 /**
- * The HTTP server. For now it serves /health and /metrics; the REST API under /v1 joins it
- * later. Routes are registered on a Fastify instance so they can be tested with inject().
+ * The operational HTTP endpoints, /health and /metrics, which need no API key (load balancers
+ * and Prometheus call them). `buildHttpServer` serves only these; `buildApiServer` adds the /v1
+ * API next to them. Routes are registered on a Fastify instance so they can be tested with
+ * inject().
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -17,9 +19,8 @@ export interface HttpServerOptions {
   metrics: Registry;
 }
 
-/** Builds the Fastify app with its routes, not yet listening. */
-export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
-  const app = Fastify({ logger: false });
+/** Adds GET /health and GET /metrics to `app`. */
+export function addOperationalRoutes(app: FastifyInstance, options: HttpServerOptions): void {
   app.get('/health', async (_req, reply) => {
     const report = options.health();
     // Load balancers take anything but 200 as "take me out of rotation".
@@ -29,5 +30,11 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     const body = await options.metrics.metrics();
     return reply.type(options.metrics.contentType).send(body);
   });
+}
+
+/** Builds the Fastify app with /health and /metrics only, not yet listening. */
+export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
+  const app = Fastify({ logger: false });
+  addOperationalRoutes(app, options);
   return app;
 }
