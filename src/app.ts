@@ -8,10 +8,17 @@ import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { buildHttpServer } from './api/index.js';
+import {
+  buildApiServer,
+  EVENT_TYPE_NAMES,
+  registerEventsSocket,
+  storeKeyVerifier,
+  WebhookDispatcher,
+} from './api/index.js';
 import type { AppConfig } from './config/index.js';
 import { CallService } from './calls/index.js';
 import { SipLeg } from './channels/index.js';
+import { createCacheAndBus, openStore, type CacheAndBus, type Store } from './store/index.js';
 import { MediaClock, repairRecordings, RtpPortPool } from './media/index.js';
 import { createLogger, createMetrics, type Logger, type Metrics } from './observability/index.js';
 import {
@@ -44,6 +51,15 @@ export interface Switchboard {
   sipConnections(): number;
   /** The bound HTTP port. */
   httpPort: number;
+  /** Trunks, rules, calls, keys and webhooks. */
+  store: Store;
+  /** Cache and event bus (in-process, or Redis when REDIS_URL is set). */
+  cacheAndBus: CacheAndBus;
+  /**
+   * The admin API key created at this start because the store had none: shown once (the
+   * banner prints it), never stored in clear. Undefined on later starts.
+   */
+  initialAdminKey?: string;
   /** Graceful stop: refuse new calls, end live ones, finish transactions, close sockets. */
   stop(): Promise<void>;
 }
@@ -51,6 +67,11 @@ export interface Switchboard {
 /** Options that are not configuration (tests inject a logger). */
 export interface StartOptions {
   logger?: Logger;
+  /**
+   * An already open store to use instead of opening one from the configuration (tests share
+   * a fast one). The caller keeps ownership: stop() does not close it.
+   */
+  store?: Store;
 }
 
 /** The prompt shipped with the package, played by the prompt-test extension. */
@@ -98,6 +119,28 @@ export async function startSwitchboard(
   const logger = options.logger ?? createLogger({ level: config.logLevel, logPii: config.logPii });
   const metrics = createMetrics();
   await mkdir(config.dataDir, { recursive: true });
+
+  // The data layer comes first: a database that cannot be opened stops start-up before any
+  // port is bound, and nothing below has to cope with a missing store.
+  const ownsStore = options.store === undefined;
+  const store =
+    options.store ??
+    (await openStore({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      logger: logger.child({ room: 'store' }),
+    }));
+  let cacheAndBus: CacheAndBus;
+  try {
+    cacheAndBus = await createCacheAndBus({
+      redisUrl: config.redisUrl,
+      onError: (err) => logger.error({ err: (err as Error).message }, 'event handler failed'),
+    });
+  } catch (err) {
+    if (ownsStore) await store.close();
+    throw err;
+  }
+  const initialAdminKey = await ensureAdminKey(store, logger);
   const publicHost = config.sip.publicHost ?? detectPublicHost(config.sip.host);
   const domain = config.sip.domain ?? publicHost;
 
@@ -207,18 +250,43 @@ export async function startSwitchboard(
   pruneTimer.unref();
 
   await transport.start();
-  const http = buildHttpServer({
+  const http = buildApiServer({
+    store,
     metrics: metrics.registry,
+    logger: logger.child({ room: 'api' }),
+    eventTypes: EVENT_TYPE_NAMES,
+    registrations: async () =>
+      [...(await registrar.registrations())].flatMap(([aor, bindings]) =>
+        bindings.map((b) => ({
+          aor,
+          contact: b.contact,
+          expiresAt: new Date(b.expiresAt),
+          transport: b.source?.protocol,
+        })),
+      ),
     health: () => ({
       status: stopping ? 'stopping' : 'ok',
       sip: transport.endpoints().map((e) => `${e.protocol}:${hostPort(e.host, e.port)}`),
       calls: ua.calls().length,
+      store: store.kind,
+      bus: cacheAndBus.kind,
       uptimeS: Math.round(process.uptime()),
     }),
   });
+  await registerEventsSocket(http, { bus: cacheAndBus.bus, verify: storeKeyVerifier(store) });
+  const webhooks = new WebhookDispatcher({
+    webhooks: store.webhooks,
+    bus: cacheAndBus.bus,
+    onResult: (outcome) => metrics.api.webhookDeliveries.inc({ outcome }),
+    onError: (err) => logger.warn({ err: (err as Error).message }, 'webhook dispatcher error'),
+  });
+  await webhooks.start();
   let stopping = false;
   const httpPort = await listen(http, config).catch(async (err: Error) => {
+    await webhooks.stop();
     await transport.stop();
+    await cacheAndBus.close();
+    if (ownsStore) await store.close();
     throw err;
   });
 
@@ -232,6 +300,9 @@ export async function startSwitchboard(
     sipEndpoints: () => transport.endpoints(),
     sipConnections: () => transport.stats().connections,
     httpPort,
+    store,
+    cacheAndBus,
+    initialAdminKey,
     stop: async () => {
       if (stopping) return;
       stopping = true;
@@ -242,9 +313,26 @@ export async function startSwitchboard(
       await Promise.race([ua.shutdown(), grace]);
       clock.stop();
       await transport.stop();
+      // HTTP (and its event sockets) first, then the webhook worker, the bus, the store last:
+      // each may still use what closes after it.
       await http.close();
+      await webhooks.stop();
+      await cacheAndBus.close();
+      if (ownsStore) await store.close();
     },
   };
+}
+
+/**
+ * Creates the first admin key when the store has no usable key (a fresh install, or every key
+ * revoked), so an operator is never locked out. Returns it for the banner: it exists in clear
+ * nowhere else.
+ */
+async function ensureAdminKey(store: Store, logger: Logger): Promise<string | undefined> {
+  if ((await store.apiKeys.count()) > 0) return undefined;
+  const { record, key } = await store.apiKeys.create({ name: 'admin', scopes: ['admin'] });
+  logger.info({ keyId: record.id, prefix: record.prefix }, 'created the first admin API key');
+  return key;
 }
 
 async function listen(http: FastifyInstance, config: AppConfig): Promise<number> {

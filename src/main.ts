@@ -17,6 +17,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const sb = await startSwitchboard(config);
+  const httpBase = `http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${sb.httpPort}`;
   const lines = [
     'Switchboard is running',
     ...sb
@@ -26,10 +27,18 @@ async function main(): Promise<void> {
           `  SIP  ${e.protocol.padEnd(4)} ${config.sip.host}:${e.port}` +
           (e.host !== config.sip.host ? ` (advertised as ${e.host})` : ''),
       ),
-    `  HTTP      http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${sb.httpPort}/health`,
+    `  HTTP      ${httpBase}/health   API ${httpBase}/v1   docs ${httpBase}/docs`,
     `  RTP       ports ${config.rtp.portMin}-${config.rtp.portMax}`,
-    `  Data      ${config.dataDir}`,
-    `  Test call sip:${config.sip.testExtension}@<this host>:${config.sip.port}`,
+    `  Data      ${sb.store.kind === 'pglite' ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)'}; ${sb.cacheAndBus.kind === 'redis' ? 'Redis (REDIS_URL)' : 'in-process cache and events'}`,
+    `  Test call sip:${config.sip.testExtension}@<this host>:${config.sip.port} (echo), sip:${config.media.promptExtension}@… (prompt)`,
+    ...(sb.initialAdminKey
+      ? [
+          '',
+          '  Admin API key (shown this once; store it now):',
+          `    ${sb.initialAdminKey}`,
+          `  e.g.  SWITCHBOARD_API_KEY=<key> npx switchboard trunks inbound list`,
+        ]
+      : []),
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -3,3 +3,4 @@ export * from './http-server.js';
 export * from './api-server.js';
 export { ApiRouter, BadRequestError, type FieldIssue, type RouteSpec } from './route-kit.js';
 export { registerV1Routes, type RegistrationView, type V1Deps } from './v1/index.js';
+export * from './events/index.js';

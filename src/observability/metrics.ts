@@ -46,11 +46,18 @@ export interface MediaMetrics {
   tickLatenessSeconds: Gauge;
 }
 
+/** The metrics of the API layer. */
+export interface ApiMetrics {
+  /** Webhook delivery attempts by outcome (delivered, retry, failed). */
+  webhookDeliveries: Counter<'outcome'>;
+}
+
 /** A registry plus the named metrics. */
 export interface Metrics {
   registry: Registry;
   sip: SipMetrics;
   media: MediaMetrics;
+  api: ApiMetrics;
 }
 
 /** Creates a fresh registry with process metrics and the SIP metrics. */
@@ -105,6 +112,14 @@ export function createMetrics(): Metrics {
       registrations: new Gauge({
         name: 'switchboard_sip_registrations',
         help: 'Registered SIP contacts',
+        registers: r,
+      }),
+    },
+    api: {
+      webhookDeliveries: new Counter({
+        name: 'switchboard_webhook_deliveries_total',
+        help: 'Webhook delivery attempts by outcome (delivered, retry, failed)',
+        labelNames: ['outcome'],
         registers: r,
       }),
     },

@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSwitchboard, type AppConfig, type Switchboard } from '../../src/app.js';
+import { type AppConfig, type Switchboard } from '../../src/app.js';
+import { startTestSwitchboard } from '../fixtures/test-switchboard.js';
 import type { Leg } from '../../src/channels/index.js';
 import { configSchema } from '../../src/config/index.js';
 import { encodeWav, type DtmfEvent } from '../../src/media/index.js';
@@ -103,7 +104,7 @@ describeWithBaresip('media against baresip', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-media-e2e-'));
-    sb = await startSwitchboard(makeConfig(dataDir));
+    sb = await startTestSwitchboard(makeConfig(dataDir));
   });
 
   afterAll(async () => {

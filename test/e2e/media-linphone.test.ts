@@ -7,7 +7,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { startSwitchboard, type Switchboard } from '../../src/app.js';
+import { type Switchboard } from '../../src/app.js';
+import { startTestSwitchboard } from '../fixtures/test-switchboard.js';
 import type { Leg } from '../../src/channels/index.js';
 import { configSchema } from '../../src/config/index.js';
 import { encodeWav, type DtmfEvent } from '../../src/media/index.js';
@@ -24,7 +25,7 @@ describeWithLinphone('media against linphone', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-linphone-e2e-'));
-    sb = await startSwitchboard(
+    sb = await startTestSwitchboard(
       configSchema.parse({
         sip: { host: '127.0.0.1', port: 0, transports: ['udp'], domain: '127.0.0.1' },
         http: { host: '127.0.0.1', port: 0 },

@@ -135,6 +135,68 @@ Max-Forwards: 70
     phone.socket.close();
   }, 60_000);
 
+  it('prints the first admin key once and keeps its configuration across a restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sb-proc-'));
+    const env = {
+      SWITCHBOARD_SIP_HOST: '127.0.0.1',
+      SWITCHBOARD_SIP_PORT: '0',
+      SWITCHBOARD_HTTP_HOST: '127.0.0.1',
+      SWITCHBOARD_HTTP_PORT: '0',
+      SWITCHBOARD_RTP_PORT_MIN: '43200',
+      SWITCHBOARD_RTP_PORT_MAX: '43300',
+      SWITCHBOARD_DATA_DIR: dataDir,
+    };
+    const start = async (): Promise<{ text: () => string; httpPort: number }> => {
+      child = startServer(env);
+      const out = output(child);
+      // The first start creates the embedded database: allow for a slow machine.
+      await expect
+        .poll(() => out.text(), { timeout: 40_000 })
+        .toMatch(/HTTP\s+http:\/\/\S+:\d+\/health/);
+      return {
+        text: out.text,
+        httpPort: Number(/http:\/\/\S+:(\d+)\/health/.exec(out.text())![1]),
+      };
+    };
+    const first = await start();
+    const key = /Admin API key[^\n]*\n\s+(sb_\S+)/.exec(first.text())?.[1];
+    expect(key, 'the banner shows the first admin key').toBeDefined();
+    const api = (port: number, path: string, init: RequestInit = {}): Promise<Response> =>
+      fetch(`http://127.0.0.1:${port}${path}`, {
+        ...init,
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'application/json',
+          ...init.headers,
+        },
+      });
+    expect((await fetch(`http://127.0.0.1:${first.httpPort}/v1/trunks/inbound`)).status).toBe(401);
+    const created = await api(first.httpPort, '/v1/trunks/inbound', {
+      method: 'POST',
+      body: JSON.stringify({
+        name: 'carrier',
+        numbers: ['+861088886666'],
+        allowedAddresses: ['203.0.113.0/24'],
+      }),
+    });
+    expect(created.status).toBe(201);
+    const docs = await fetch(`http://127.0.0.1:${first.httpPort}/docs/openapi.json`);
+    expect(((await docs.json()) as { paths: object }).paths).toHaveProperty('/v1/trunks/inbound');
+    child!.kill('SIGTERM');
+    expect(await exitOf(child!)).toBe(0);
+
+    const second = await start();
+    expect(second.text()).not.toMatch(/Admin API key/);
+    const listed = await api(second.httpPort, '/v1/trunks/inbound');
+    expect(listed.status).toBe(200);
+    const { items } = (await listed.json()) as {
+      items: Array<{ name: string; numbers: string[] }>;
+    };
+    expect(items.map((t) => t.name)).toEqual(['carrier']);
+    child!.kill('SIGTERM');
+    expect(await exitOf(child!)).toBe(0);
+  }, 120_000);
+
   it('refuses to start with a bad setting and names it', async () => {
     child = startServer({
       SWITCHBOARD_SIP_PORT: 'seventy',

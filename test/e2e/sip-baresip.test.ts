@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSwitchboard } from '../../src/app.js';
+import { startTestSwitchboard } from '../fixtures/test-switchboard.js';
 import type { AppConfig, Switchboard } from '../../src/app.js';
 import { configSchema } from '../../src/config/index.js';
 import type { SipCall } from '../../src/sip/ua/index.js';
@@ -104,7 +104,7 @@ describeWithBaresip('SIP stack against baresip', () => {
 
     beforeAll(async () => {
       dataDir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-e2e-'));
-      sb = await startSwitchboard(makeConfig(dataDir));
+      sb = await startTestSwitchboard(makeConfig(dataDir));
       sb.ua.on('call', (call: SipCall) => inbound.push(call));
       serverPort = sipPort(sb, transport);
       alice = new Baresip({

@@ -6,7 +6,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { startSwitchboard, type Switchboard } from '../../src/app.js';
+import { type Switchboard } from '../../src/app.js';
+import { startTestSwitchboard } from '../fixtures/test-switchboard.js';
 import { configSchema } from '../../src/config/index.js';
 import { int16ToLeBytes, parseWav, wavHeader, WAV_UNKNOWN_SIZE } from '../../src/media/index.js';
 import { sine } from '../fixtures/audio-signals.js';
@@ -32,7 +33,7 @@ it('repairs interrupted recordings at start-up', async () => {
   const file = path.join(dir, 'crashed-call.wav');
   await writeFile(file, Buffer.concat([header, int16ToLeBytes(audio), torn]));
 
-  sb = await startSwitchboard(
+  sb = await startTestSwitchboard(
     configSchema.parse({
       sip: { host: '127.0.0.1', port: 0, transports: ['udp'] },
       http: { host: '127.0.0.1', port: 0 },

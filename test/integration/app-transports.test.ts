@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSwitchboard, type Switchboard } from '../../src/app.js';
+import { type Switchboard } from '../../src/app.js';
+import { startTestSwitchboard } from '../fixtures/test-switchboard.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/observability/index.js';
 import { makeSelfSignedCert, type TestCertificate } from '../fixtures/self-signed-cert.js';
@@ -40,7 +41,7 @@ beforeAll(async () => {
       dataDir: join(dir, 'data'),
     },
   });
-  sb = await startSwitchboard(config, { logger: createLogger({ level: 'silent' }) });
+  sb = await startTestSwitchboard(config, { logger: createLogger({ level: 'silent' }) });
   // The caller trusts the test certificate; its own UDP socket is needed to send over UDP.
   client = new TransportLayer({
     udp: { host: '127.0.0.1', port: 0 },

@@ -10,7 +10,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSwitchboard, type Switchboard } from '../../src/app.js';
+import { type Switchboard } from '../../src/app.js';
+import { startTestSwitchboard } from '../fixtures/test-switchboard.js';
 import { SipLeg, type Leg } from '../../src/channels/index.js';
 import { configSchema } from '../../src/config/index.js';
 import {
@@ -39,7 +40,7 @@ describe('calls with media through the server', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-media-'));
-    sb = await startSwitchboard(
+    sb = await startTestSwitchboard(
       configSchema.parse({
         sip: { host: '127.0.0.1', port: 0, transports: ['udp'], domain: '127.0.0.1' },
         http: { host: '127.0.0.1', port: 0 },

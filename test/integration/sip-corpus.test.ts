@@ -5,7 +5,8 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSwitchboard, type Switchboard } from '../../src/app.js';
+import { type Switchboard } from '../../src/app.js';
+import { startTestSwitchboard } from '../fixtures/test-switchboard.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/observability/index.js';
 import { CORPUS, type CorpusEntry } from '../fixtures/sip-corpus.js';
@@ -104,7 +105,7 @@ beforeAll(async () => {
       dataDir: '/tmp/switchboard-corpus-test',
     },
   });
-  sb = await startSwitchboard(config, { logger: createLogger({ level: 'silent' }) });
+  sb = await startTestSwitchboard(config, { logger: createLogger({ level: 'silent' }) });
   sb.ua.on('dropped', (reason) => drops.push(reason));
   serverPort = sb.sipEndpoints().find((e) => e.protocol === 'udp')!.port;
   client = createSocket('udp4');

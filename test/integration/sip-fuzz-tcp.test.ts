@@ -5,7 +5,8 @@
  */
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSwitchboard, type Switchboard } from '../../src/app.js';
+import { type Switchboard } from '../../src/app.js';
+import { startTestSwitchboard } from '../fixtures/test-switchboard.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/observability/index.js';
 import { mutate, prng } from '../fixtures/sip-mutator.js';
@@ -41,7 +42,7 @@ beforeAll(async () => {
       dataDir: '/tmp/switchboard-tcp-fuzz-test',
     },
   });
-  sb = await startSwitchboard(config, { logger: createLogger({ level: 'silent' }) });
+  sb = await startTestSwitchboard(config, { logger: createLogger({ level: 'silent' }) });
   port = sb.sipEndpoints().find((e) => e.protocol === 'tcp')!.port;
 });
 

@@ -8,18 +8,11 @@
  * and a few hundred MB, so suites open one per file. `SWITCHBOARD_API_TEST_STORE=pglite` or
  * `=postgres` forces a backend (`postgres` then fails when the server cannot be reached).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { Registry } from 'prom-client';
-import { openStore, type ApiScope, type Store } from '../../store/index.js';
+import type { ApiScope, Store } from '../../store/index.js';
+import { openTestStore } from '../../../test/fixtures/test-store.js';
 import { buildApiServer, type ApiServerOptions } from '../api-server.js';
-
-const DATABASE_URL =
-  process.env.SWITCHBOARD_TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
 
 /** An API server on a fresh store, with an admin key. */
 export interface TestApi {
@@ -37,53 +30,11 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-async function openBackend(): Promise<{ store: Store; dispose: () => Promise<void> }> {
-  const wanted = process.env.SWITCHBOARD_API_TEST_STORE;
-  if (wanted === 'postgres' || (wanted !== 'pglite' && (await postgresReachable()))) {
-    const schema = `sb_api_test_${randomBytes(6).toString('hex')}`;
-    const store = await openStore({ databaseUrl: DATABASE_URL, dataDir: tmpdir(), schema });
-    return {
-      store,
-      dispose: async () => {
-        await store.close();
-        const client = new pg.Client({ connectionString: DATABASE_URL });
-        await client.connect();
-        try {
-          await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        } finally {
-          await client.end();
-        }
-      },
-    };
-  }
-  const dataDir = await mkdtemp(join(tmpdir(), 'sb-api-'));
-  const store = await openStore({ dataDir });
-  return {
-    store,
-    dispose: async () => {
-      await store.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
 /** Opens a store, builds the API server on it and creates an admin key. */
 export async function openTestApi(
   options: Partial<Omit<ApiServerOptions, 'store'>> = {},
 ): Promise<TestApi> {
-  const { store, dispose } = await openBackend();
+  const { store, dispose } = await openTestStore();
   const app = buildApiServer({
     health: () => ({ status: 'ok' }),
     metrics: new Registry(),
