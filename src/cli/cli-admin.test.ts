@@ -4,29 +4,17 @@
  */
 process.env.TZ = 'UTC';
 
-import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EXIT } from './main.js';
 import { runCli } from './testing/run-cli.js';
-import { startStandIn, type StandInServer } from './testing/stand-in-server.js';
+import { useStandIn } from './testing/stand-in-suite.js';
 
 const KEY = 'sb_test_admin';
 const NOW = new Date('2025-01-31T03:00:00.000Z');
-let server: StandInServer;
-let env: Record<string, string>;
-let dir: string;
-
-beforeAll(async () => {
-  server = await startStandIn(KEY);
-  env = { SWITCHBOARD_API_URL: server.url, SWITCHBOARD_API_KEY: KEY, HOME: '/nonexistent' };
-  dir = await mkdtemp(join(tmpdir(), 'sb-cli-admin-'));
-});
-afterAll(async () => {
-  await server.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const standIn = useStandIn(KEY, { tempDirPrefix: 'sb-cli-admin-' });
+const { server, env } = standIn;
 
 const call = (id: string, extra: object = {}): object => ({
   id,
@@ -264,10 +252,10 @@ describe('registrations', () => {
 describe('login and the config file', () => {
   it('checks the key, writes the file with mode 600, and later commands use it', async () => {
     server.on('GET /v1/calls', { status: 200, body: { items: [] } });
-    const config = join(dir, 'cfg', 'cli.json');
+    const config = join(standIn.dir, 'cfg', 'cli.json');
     const run = await runCli(
       ['login', '--url', server.url, '--key', '-'],
-      { HOME: dir, SWITCHBOARD_CLI_CONFIG: config },
+      { HOME: standIn.dir, SWITCHBOARD_CLI_CONFIG: config },
       { stdin: `${KEY}\n` },
     );
     expect(run).toEqual({
@@ -278,16 +266,16 @@ describe('login and the config file', () => {
     expect(server.last()).toMatchObject({ path: '/v1/calls', query: { limit: '1' } });
     expect(JSON.parse(await readFile(config, 'utf8'))).toEqual({ url: server.url, key: KEY });
     if (process.platform !== 'win32') expect((await stat(config)).mode & 0o777).toBe(0o600);
-    const list = await runCli(['calls', 'list', '--config', config], { HOME: dir });
+    const list = await runCli(['calls', 'list', '--config', config], { HOME: standIn.dir });
     expect(list).toEqual({ code: 0, stdout: 'no calls\n', stderr: '' });
     expect(server.last().headers.authorization).toBe(`Bearer ${KEY}`);
   });
 
   it('refuses a refused key and writes nothing', async () => {
-    const config = join(dir, 'refused.json');
+    const config = join(standIn.dir, 'refused.json');
     const run = await runCli(
       ['login', '--url', server.url, '--key', 'sb_wrong', '--config', config],
-      { HOME: dir },
+      { HOME: standIn.dir },
     );
     expect(run.code).toBe(EXIT.api);
     expect(run.stderr).toContain('the API key is unknown or revoked');
@@ -297,10 +285,10 @@ describe('login and the config file', () => {
   it.runIf(process.platform !== 'win32')(
     'refuses a config file others can read (exit 2)',
     async () => {
-      const config = join(dir, 'cfg', 'cli.json');
+      const config = join(standIn.dir, 'cfg', 'cli.json');
       await chmod(config, 0o644);
       const run = await runCli(['trunks', 'inbound', 'list'], {
-        HOME: dir,
+        HOME: standIn.dir,
         SWITCHBOARD_CLI_CONFIG: config,
       });
       expect(run.code).toBe(EXIT.usage);
@@ -310,7 +298,9 @@ describe('login and the config file', () => {
   );
 
   it('needs a key', async () => {
-    const run = await runCli(['login', '--url', server.url, '--skip-verify'], { HOME: dir });
+    const run = await runCli(['login', '--url', server.url, '--skip-verify'], {
+      HOME: standIn.dir,
+    });
     expect(run.code).toBe(EXIT.usage);
     expect(run.stderr).toContain("'switchboard login' needs --key");
   });

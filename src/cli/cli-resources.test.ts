@@ -5,28 +5,16 @@
  */
 process.env.TZ = 'UTC';
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EXIT } from './main.js';
 import { runCli } from './testing/run-cli.js';
-import { startStandIn, type StandInServer } from './testing/stand-in-server.js';
+import { useStandIn } from './testing/stand-in-suite.js';
 
 const KEY = 'sb_test_admin';
-let server: StandInServer;
-let env: Record<string, string>;
-let dir: string;
-
-beforeAll(async () => {
-  server = await startStandIn(KEY);
-  env = { SWITCHBOARD_API_URL: server.url, SWITCHBOARD_API_KEY: KEY, HOME: '/nonexistent' };
-  dir = await mkdtemp(join(tmpdir(), 'sb-cli-res-'));
-});
-afterAll(async () => {
-  await server.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const standIn = useStandIn(KEY, { tempDirPrefix: 'sb-cli-res-' });
+const { server, env } = standIn;
 
 const T0 = '2025-01-31T02:00:00.000Z';
 const INBOUND = {
@@ -148,7 +136,7 @@ describe('trunks', () => {
   });
 
   it('creates from --file, flags overriding its fields', async () => {
-    const file = join(dir, 'trunk.json');
+    const file = join(standIn.dir, 'trunk.json');
     await writeFile(
       file,
       JSON.stringify({ name: 'from file', numbers: ['+1'], maxConcurrentCalls: 5 }),

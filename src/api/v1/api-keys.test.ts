@@ -1,21 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../store/index.js';
-import { issueFields, openTestApi, type TestApi } from './test-api.js';
+import { issueFields, useTestApi } from './test-api.js';
 
-let api: TestApi;
-
-beforeAll(async () => {
-  api = await openTestApi();
-}, 60_000);
-afterAll(() => api?.close());
-
-const inject = (method: string, url: string, payload?: unknown, key?: string) =>
-  api.app.inject({
-    method: method as 'GET',
-    url,
-    headers: api.auth(key),
-    ...(payload !== undefined ? { payload: payload as object } : {}),
-  });
+const api = useTestApi();
+const { inject } = api;
 
 describe('/v1/api-keys', () => {
   it('shows a new key once, never the hash, and the key works for its scope', async () => {

@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import type { ApiKeyRecord, Store } from '../../store/index.js';
 import type { ApiRouter } from '../route-kit.js';
-import { idParams, iso, line, list, listOf, strictObject, timestamp } from './schemas.js';
+import { addDeleteRoute, addListRoute } from './crud.js';
+import { iso, line, list, strictObject, timestamp } from './schemas.js';
 
 const SCOPES = ['admin', 'operator', 'agent', 'read-only'] as const;
 
@@ -52,14 +53,14 @@ function keyView(k: ApiKeyRecord): z.infer<typeof apiKeyView> {
 /** Registers the API key routes. */
 export function registerApiKeyRoutes(router: ApiRouter, store: Store): void {
   const tag = 'api-keys';
-  router.add({
-    method: 'GET',
+  addListRoute(router, {
     url: '/v1/api-keys',
     summary: 'List API keys (oldest first, revoked ones included); never the key or its hash',
     tag,
     scope: 'admin',
-    response: listOf(apiKeyView),
-    handler: async () => ({ items: (await store.apiKeys.list()).map(keyView) }),
+    item: apiKeyView,
+    list: () => store.apiKeys.list(),
+    view: keyView,
   });
   router.add({
     method: 'POST',
@@ -75,16 +76,11 @@ export function registerApiKeyRoutes(router: ApiRouter, store: Store): void {
       return { key: created.key, apiKey: keyView(created.record) };
     },
   });
-  router.add({
-    method: 'DELETE',
-    url: '/v1/api-keys/:id',
+  addDeleteRoute(router, {
+    url: '/v1/api-keys',
     summary: 'Revoke an API key (it stays listed, with revokedAt)',
     tag,
     scope: 'admin',
-    params: idParams,
-    status: 204,
-    handler: async ({ params }) => {
-      await store.apiKeys.revoke(params.id);
-    },
+    remove: (id) => store.apiKeys.revoke(id),
   });
 }

@@ -11,6 +11,7 @@ import {
   type Store,
 } from '../../store/index.js';
 import { BadRequestError, type ApiRouter } from '../route-kit.js';
+import { addGetRoute } from './crud.js';
 import { idParams, iso, limitQuery, listOf, strictObject, timestamp } from './schemas.js';
 
 const CALL_STATES = ['ringing', 'answered', 'on-hold', 'transferring', 'ended'] as const;
@@ -127,19 +128,15 @@ export function registerCallRoutes(router: ApiRouter, store: Store): void {
       }
     },
   });
-  router.add({
-    method: 'GET',
-    url: '/v1/calls/:id',
+  addGetRoute(router, {
+    url: '/v1/calls',
     summary: 'Get a call',
     tag,
     scope: 'read-only',
-    params: idParams,
+    what: 'call',
     response: callView,
-    handler: async ({ params }) => {
-      const call = await store.calls.getCall(params.id);
-      if (!call) throw new NotFoundError('call', params.id);
-      return toCallView(call);
-    },
+    get: (id) => store.calls.getCall(id),
+    view: toCallView,
   });
   router.add({
     method: 'GET',

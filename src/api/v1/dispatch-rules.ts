@@ -19,14 +19,13 @@ import {
   type Store,
 } from '../../store/index.js';
 import { BadRequestError, type ApiRouter } from '../route-kit.js';
+import { addDeleteRoute, addGetRoute, addListRoute, addPatchRoute } from './crud.js';
 import {
-  idParams,
   idSchema,
   integer,
   iso,
   line,
   list,
-  listOf,
   optionalFields,
   rejectUnknownKeys,
   strictObject,
@@ -211,14 +210,14 @@ function merge(current: DispatchRule, patch: DispatchRulePatch): UncheckedDispat
 export function registerDispatchRuleRoutes(router: ApiRouter, store: Store): void {
   const tag = 'dispatch-rules';
   const base = '/v1/dispatch-rules';
-  router.add({
-    method: 'GET',
+  addListRoute(router, {
     url: base,
     summary: 'List dispatch rules in evaluation order (priority descending, then creation)',
     tag,
     scope: 'read-only',
-    response: listOf(dispatchRuleView),
-    handler: async () => ({ items: (await store.dispatchRules.list()).map(ruleView) }),
+    item: dispatchRuleView,
+    list: () => store.dispatchRules.list(),
+    view: ruleView,
   });
   router.add({
     method: 'POST',
@@ -241,50 +240,38 @@ export function registerDispatchRuleRoutes(router: ApiRouter, store: Store): voi
       );
     },
   });
-  router.add({
-    method: 'GET',
-    url: `${base}/:id`,
+  addGetRoute(router, {
+    url: base,
     summary: 'Get a dispatch rule',
     tag,
     scope: 'read-only',
-    params: idParams,
+    what: 'dispatch rule',
     response: dispatchRuleView,
-    handler: async ({ params }) => {
-      const rule = await store.dispatchRules.get(params.id);
-      if (!rule) throw new NotFoundError('dispatch rule', params.id);
-      return ruleView(rule);
-    },
+    get: (id) => store.dispatchRules.get(id),
+    view: ruleView,
   });
-  router.add({
-    method: 'PATCH',
-    url: `${base}/:id`,
+  addPatchRoute(router, {
+    url: base,
     summary: 'Change a dispatch rule; the merged rule is validated as a whole',
     tag,
     scope: 'admin',
-    params: idParams,
     body: rulePatch,
     response: dispatchRuleView,
-    handler: async ({ params, body }) =>
-      ruleView(
-        await store.transaction(async (tx) => {
-          const current = await tx.dispatchRules.get(params.id);
-          if (!current) throw new NotFoundError('dispatch rule', params.id);
-          assertValidRule(merge(current, body));
-          await assertTrunksExist(tx, body.trunkIds);
-          return tx.dispatchRules.update(params.id, body);
-        }),
-      ),
+    update: (id, body) =>
+      store.transaction(async (tx) => {
+        const current = await tx.dispatchRules.get(id);
+        if (!current) throw new NotFoundError('dispatch rule', id);
+        assertValidRule(merge(current, body));
+        await assertTrunksExist(tx, body.trunkIds);
+        return tx.dispatchRules.update(id, body);
+      }),
+    view: ruleView,
   });
-  router.add({
-    method: 'DELETE',
-    url: `${base}/:id`,
+  addDeleteRoute(router, {
+    url: base,
     summary: 'Delete a dispatch rule',
     tag,
     scope: 'admin',
-    params: idParams,
-    status: 204,
-    handler: async ({ params }) => {
-      await store.dispatchRules.delete(params.id);
-    },
+    remove: (id) => store.dispatchRules.delete(id),
   });
 }

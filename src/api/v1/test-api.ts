@@ -8,8 +8,9 @@
  * and a few hundred MB, so suites open one per file. `SWITCHBOARD_API_TEST_STORE=pglite` or
  * `=postgres` forces a backend (`postgres` then fails when the server cannot be reached).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { Registry } from 'prom-client';
+import { afterAll, beforeAll } from 'vitest';
 import type { ApiScope, Store } from '../../store/index.js';
 import { openTestStore } from '../../../test/fixtures/test-store.js';
 import { buildApiServer, type ApiServerOptions } from '../api-server.js';
@@ -54,6 +55,57 @@ export async function openTestApi(
       await app.close();
       await dispose();
     },
+  };
+}
+
+/** A suite's test API: the members of `TestApi`, plus `inject`. */
+export interface SuiteApi extends TestApi {
+  /** Sends a request presenting `key` (default: the admin key), `payload` as its JSON body. */
+  inject(
+    method: string,
+    url: string,
+    payload?: unknown,
+    key?: string,
+  ): Promise<LightMyRequestResponse>;
+}
+
+/**
+ * For a suite file's top level: opens the test API in `beforeAll` and closes it in `afterAll`.
+ * The answer reads through to the API opened, so it may be used from hooks and tests only.
+ */
+export function useTestApi(options: Partial<Omit<ApiServerOptions, 'store'>> = {}): SuiteApi {
+  let opened: TestApi | undefined;
+  const current = (): TestApi => {
+    if (!opened) throw new Error('the test API is opened in beforeAll');
+    return opened;
+  };
+  beforeAll(async () => {
+    opened = await openTestApi(options);
+  }, 60_000);
+  afterAll(() => opened?.close());
+  return {
+    get app() {
+      return current().app;
+    },
+    get store() {
+      return current().store;
+    },
+    get kind() {
+      return current().kind;
+    },
+    get adminKey() {
+      return current().adminKey;
+    },
+    auth: (key) => current().auth(key),
+    keyWith: (...scopes) => current().keyWith(...scopes),
+    close: () => current().close(),
+    inject: (method, url, payload, key) =>
+      current().app.inject({
+        method: method as 'GET',
+        url,
+        headers: current().auth(key),
+        ...(payload !== undefined ? { payload: payload as object } : {}),
+      }),
   };
 }
 

@@ -1,22 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueFields, openTestApi, type TestApi } from './test-api.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { issueFields, useTestApi } from './test-api.js';
 
-let api: TestApi;
+const api = useTestApi();
+const { inject } = api;
 let readOnly: string;
 
 beforeAll(async () => {
-  api = await openTestApi();
   readOnly = await api.keyWith('read-only');
 }, 60_000);
-afterAll(() => api?.close());
-
-const inject = (method: string, url: string, payload?: unknown, key?: string) =>
-  api.app.inject({
-    method: method as 'GET',
-    url,
-    headers: api.auth(key),
-    ...(payload !== undefined ? { payload: payload as object } : {}),
-  });
 
 describe('/v1/trunks/inbound', () => {
   it('creates, lists, gets, patches and deletes, never echoing the password', async () => {

@@ -12,6 +12,7 @@ import {
   type Store,
 } from '../../store/index.js';
 import type { ApiRouter } from '../route-kit.js';
+import { addDeleteRoute, addGetRoute, addListRoute, addPatchRoute } from './crud.js';
 import {
   boundedRecord,
   cidr,
@@ -22,13 +23,11 @@ import {
   headerName,
   headerValue,
   hostPort,
-  idParams,
   idSchema,
   integer,
   iso,
   line,
   list,
-  listOf,
   maskCredentials,
   optionalFields,
   phoneNumber,
@@ -161,14 +160,14 @@ function outboundView(t: OutboundTrunk): z.infer<typeof outboundTrunkView> {
 export function registerTrunkRoutes(router: ApiRouter, store: Store): void {
   const tag = 'trunks';
   const inbound = '/v1/trunks/inbound';
-  router.add({
-    method: 'GET',
+  addListRoute(router, {
     url: inbound,
     summary: 'List inbound trunks (oldest first)',
     tag,
     scope: 'read-only',
-    response: listOf(inboundTrunkView),
-    handler: async () => ({ items: (await store.trunks.listInbound()).map(inboundView) }),
+    item: inboundTrunkView,
+    list: () => store.trunks.listInbound(),
+    view: inboundView,
   });
   router.add({
     method: 'POST',
@@ -181,69 +180,59 @@ export function registerTrunkRoutes(router: ApiRouter, store: Store): void {
     response: inboundTrunkView,
     handler: async ({ body }) => inboundView(await store.trunks.createInbound(body)),
   });
-  router.add({
-    method: 'GET',
-    url: `${inbound}/:id`,
+  addGetRoute(router, {
+    url: inbound,
     summary: 'Get an inbound trunk',
     tag,
     scope: 'read-only',
-    params: idParams,
+    what: 'inbound trunk',
     response: inboundTrunkView,
-    handler: async ({ params }) => {
-      const trunk = await store.trunks.getInbound(params.id);
-      if (!trunk) throw new NotFoundError('inbound trunk', params.id);
-      return inboundView(trunk);
-    },
+    get: (id) => store.trunks.getInbound(id),
+    view: inboundView,
   });
-  router.add({
-    method: 'PATCH',
-    url: `${inbound}/:id`,
+  addPatchRoute(router, {
+    url: inbound,
     summary:
       'Change an inbound trunk; `numbers` replaces the list, `credentials: null` removes them',
     tag,
     scope: 'admin',
-    params: idParams,
     body: inboundPatch,
     response: inboundTrunkView,
-    handler: async ({ params, body }) =>
-      inboundView(await store.trunks.updateInbound(params.id, body)),
+    update: (id, body) => store.trunks.updateInbound(id, body),
+    view: inboundView,
   });
-  router.add({
-    method: 'DELETE',
-    url: `${inbound}/:id`,
+  addDeleteRoute(router, {
+    url: inbound,
     summary: 'Delete an inbound trunk (409 while a dispatch rule names it)',
     tag,
     scope: 'admin',
-    params: idParams,
-    status: 204,
-    handler: async ({ params }) => {
-      // Check and delete together: a rule naming a deleted trunk would silently never match
-      // again, which is worse than refusing the delete.
-      await store.transaction(async (tx) => {
-        if (!(await tx.trunks.getInbound(params.id))) {
-          throw new NotFoundError('inbound trunk', params.id);
+    // Check and delete together: a rule naming a deleted trunk would silently never match
+    // again, which is worse than refusing the delete.
+    remove: (id) =>
+      store.transaction(async (tx) => {
+        if (!(await tx.trunks.getInbound(id))) {
+          throw new NotFoundError('inbound trunk', id);
         }
-        const users = (await tx.dispatchRules.list()).filter((r) => r.trunkIds.includes(params.id));
+        const users = (await tx.dispatchRules.list()).filter((r) => r.trunkIds.includes(id));
         if (users.length > 0) {
           throw new ConflictError(
             'id',
-            `inbound trunk ${params.id} is used by dispatch rule ${users.map((r) => r.id).join(', ')}; remove it from the rule first`,
+            `inbound trunk ${id} is used by dispatch rule ${users.map((r) => r.id).join(', ')}; remove it from the rule first`,
           );
         }
-        await tx.trunks.deleteInbound(params.id);
-      });
-    },
+        await tx.trunks.deleteInbound(id);
+      }),
   });
 
   const outbound = '/v1/trunks/outbound';
-  router.add({
-    method: 'GET',
+  addListRoute(router, {
     url: outbound,
     summary: 'List outbound trunks (oldest first)',
     tag,
     scope: 'read-only',
-    response: listOf(outboundTrunkView),
-    handler: async () => ({ items: (await store.trunks.listOutbound()).map(outboundView) }),
+    item: outboundTrunkView,
+    list: () => store.trunks.listOutbound(),
+    view: outboundView,
   });
   router.add({
     method: 'POST',
@@ -256,42 +245,31 @@ export function registerTrunkRoutes(router: ApiRouter, store: Store): void {
     response: outboundTrunkView,
     handler: async ({ body }) => outboundView(await store.trunks.createOutbound(body)),
   });
-  router.add({
-    method: 'GET',
-    url: `${outbound}/:id`,
+  addGetRoute(router, {
+    url: outbound,
     summary: 'Get an outbound trunk',
     tag,
     scope: 'read-only',
-    params: idParams,
+    what: 'outbound trunk',
     response: outboundTrunkView,
-    handler: async ({ params }) => {
-      const trunk = await store.trunks.getOutbound(params.id);
-      if (!trunk) throw new NotFoundError('outbound trunk', params.id);
-      return outboundView(trunk);
-    },
+    get: (id) => store.trunks.getOutbound(id),
+    view: outboundView,
   });
-  router.add({
-    method: 'PATCH',
-    url: `${outbound}/:id`,
+  addPatchRoute(router, {
+    url: outbound,
     summary: 'Change an outbound trunk; lists and maps given replace the stored ones',
     tag,
     scope: 'admin',
-    params: idParams,
     body: outboundPatch,
     response: outboundTrunkView,
-    handler: async ({ params, body }) =>
-      outboundView(await store.trunks.updateOutbound(params.id, body)),
+    update: (id, body) => store.trunks.updateOutbound(id, body),
+    view: outboundView,
   });
-  router.add({
-    method: 'DELETE',
-    url: `${outbound}/:id`,
+  addDeleteRoute(router, {
+    url: outbound,
     summary: 'Delete an outbound trunk',
     tag,
     scope: 'admin',
-    params: idParams,
-    status: 204,
-    handler: async ({ params }) => {
-      await store.trunks.deleteOutbound(params.id);
-    },
+    remove: (id) => store.trunks.deleteOutbound(id),
   });
 }

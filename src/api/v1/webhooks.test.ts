@@ -1,20 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueFields, openTestApi, type TestApi } from './test-api.js';
+import { describe, expect, it } from 'vitest';
+import { issueFields, useTestApi } from './test-api.js';
 
-let api: TestApi;
-
-beforeAll(async () => {
-  api = await openTestApi({ eventTypes: ['call.ringing', 'call.answered', 'call.ended'] });
-}, 60_000);
-afterAll(() => api?.close());
-
-const inject = (method: string, url: string, payload?: unknown, key?: string) =>
-  api.app.inject({
-    method: method as 'GET',
-    url,
-    headers: api.auth(key),
-    ...(payload !== undefined ? { payload: payload as object } : {}),
-  });
+const api = useTestApi({ eventTypes: ['call.ringing', 'call.answered', 'call.ended'] });
+const { inject } = api;
 
 describe('/v1/webhooks', () => {
   it('shows a generated secret once, then only secretSet', async () => {

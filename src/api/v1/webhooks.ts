@@ -12,6 +12,7 @@ import {
   type WebhookRecord,
 } from '../../store/index.js';
 import type { ApiRouter } from '../route-kit.js';
+import { addDeleteRoute, addGetRoute, addListRoute, addPatchRoute } from './crud.js';
 import {
   idParams,
   iso,
@@ -150,14 +151,14 @@ export function registerWebhookRoutes(
   const tag = 'webhooks';
   const base = '/v1/webhooks';
   const fields = webhookFields(eventTypes);
-  router.add({
-    method: 'GET',
+  addListRoute(router, {
     url: base,
     summary: 'List webhook subscriptions (oldest first); secrets are not shown',
     tag,
     scope: 'admin',
-    response: listOf(webhookView),
-    handler: async () => ({ items: (await store.webhooks.list()).map(hookView) }),
+    item: webhookView,
+    list: () => store.webhooks.list(),
+    view: hookView,
   });
   router.add({
     method: 'POST',
@@ -174,42 +175,32 @@ export function registerWebhookRoutes(
       return { ...hookView(created), secret: created.secret };
     },
   });
-  router.add({
-    method: 'GET',
-    url: `${base}/:id`,
+  addGetRoute(router, {
+    url: base,
     summary: 'Get a webhook subscription (the secret is not shown)',
     tag,
     scope: 'admin',
-    params: idParams,
+    what: 'webhook',
     response: webhookView,
-    handler: async ({ params }) => {
-      const hook = await store.webhooks.get(params.id);
-      if (!hook) throw new NotFoundError('webhook', params.id);
-      return hookView(hook);
-    },
+    get: (id) => store.webhooks.get(id),
+    view: hookView,
   });
-  router.add({
-    method: 'PATCH',
-    url: `${base}/:id`,
+  addPatchRoute(router, {
+    url: base,
     summary: 'Change a webhook subscription; a new secret replaces the old one at once',
     tag,
     scope: 'admin',
-    params: idParams,
     body: strictObject(optionalFields(fields)),
     response: webhookView,
-    handler: async ({ params, body }) => hookView(await store.webhooks.update(params.id, body)),
+    update: (id, body) => store.webhooks.update(id, body),
+    view: hookView,
   });
-  router.add({
-    method: 'DELETE',
-    url: `${base}/:id`,
+  addDeleteRoute(router, {
+    url: base,
     summary: 'Delete a webhook subscription and its delivery log',
     tag,
     scope: 'admin',
-    params: idParams,
-    status: 204,
-    handler: async ({ params }) => {
-      await store.webhooks.delete(params.id);
-    },
+    remove: (id) => store.webhooks.delete(id),
   });
   router.add({
     method: 'GET',
