@@ -297,6 +297,48 @@ describe('calls with media through the server', () => {
     expect(sb.clock.overloaded).toBe(false);
   });
 
+  it('records the call in the history and publishes its events', async () => {
+    const seen: Array<{ type: string; callId?: string; data: Record<string, unknown> }> = [];
+    const unsubscribe = await sb.cacheAndBus.bus.subscribe('*', (_topic, message) => {
+      seen.push(message as (typeof seen)[number]);
+    });
+    try {
+      const { phoneLeg } = await dial('1000');
+      await phoneLeg.sendDtmf('7');
+      await until('the DTMF event', () => seen.some((e) => e.type === 'dtmf.received'));
+      // Earlier tests' calls may still be finishing: follow the call this DTMF belongs to.
+      const callId = seen.find((e) => e.type === 'dtmf.received')!.callId!;
+      await phoneLeg.hangup();
+      await until('call.ended', () =>
+        seen.some((e) => e.type === 'call.ended' && e.callId === callId),
+      );
+      expect(seen.filter((e) => e.callId === callId).map((e) => e.type)).toEqual([
+        'call.answered',
+        'participant.joined',
+        'dtmf.received',
+        'participant.left',
+        'call.ended',
+      ]);
+      expect(seen.find((e) => e.type === 'dtmf.received')!.data).toMatchObject({
+        digit: '7',
+        source: 'rfc4733',
+      });
+      const res = await fetch(`http://127.0.0.1:${sb.httpPort}/v1/calls/${callId}`, {
+        headers: { authorization: `Bearer ${sb.initialAdminKey}` },
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({
+        id: callId,
+        direction: 'inbound',
+        state: 'ended',
+        callee: '1000',
+        endReason: 'remote-bye',
+      });
+    } finally {
+      await unsubscribe();
+    }
+  });
+
   it('answers an offer with no common codec with 488', async () => {
     const peer = await RawUdpPeer.open(sb.sipEndpoints()[0]!.port);
     const sdp = [
