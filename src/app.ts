@@ -18,7 +18,7 @@ import {
   WebhookDispatcher,
 } from './api/index.js';
 import type { AppConfig } from './config/index.js';
-import { CallService } from './calls/index.js';
+import { CallService, TrunkAdmission } from './calls/index.js';
 import { SipLeg } from './channels/index.js';
 import { createCacheAndBus, openStore, type CacheAndBus, type Store } from './store/index.js';
 import { MediaClock, repairRecordings, RtpPortPool } from './media/index.js';
@@ -229,6 +229,29 @@ export async function startSwitchboard(
       promptFile: config.media.promptFile ?? BUNDLED_PROMPT,
     },
     logger: logger.child({ room: 'calls' }),
+    admission: new TrunkAdmission({
+      trunks: () => store.trunks.listInbound(),
+      cache: cacheAndBus.cache,
+    }),
+  });
+  calls.on('trunkRejected', (call, decision) => {
+    logger.info(
+      {
+        event: 'trunk-rejected',
+        status: decision.status,
+        pii: { source: call.invite.source?.host },
+      },
+      'inbound call refused by trunk admission',
+    );
+    void publishEvent(cacheAndBus.bus, {
+      type: EVENT_TYPES.TRUNK_REJECTED,
+      data: {
+        status: decision.status,
+        reason: decision.reason,
+        sourceAddress: call.invite.source?.host,
+        ...(decision.trunkId ? { trunkId: decision.trunkId } : {}),
+      },
+    }).catch((err: Error) => logger.warn({ err: err.message }, 'could not publish trunk.rejected'));
   });
   wireMediaMetrics(calls, metrics);
   const history = wireCallHistory(calls, store, cacheAndBus, logger.child({ room: 'history' }));

@@ -26,6 +26,7 @@ import {
 } from '../sip/index.js';
 import { bridge, echo, type Disconnect } from './connect.js';
 import { recordLeg, type Recording } from './recording.js';
+import type { TrunkAdmission } from './trunk-admission.js';
 
 /** Settings of a {@link CallService}. */
 export interface CallServiceOptions {
@@ -47,6 +48,11 @@ export interface CallServiceOptions {
     promptFile: string;
   };
   logger: Logger;
+  /**
+   * Decides whether an inbound INVITE may enter at all (inbound trunks: source address and
+   * call limit) before it is routed. Absent: every call enters.
+   */
+  admission?: TrunkAdmission;
 }
 
 /** Events of a {@link CallService}. */
@@ -57,6 +63,8 @@ export interface CallServiceEvents {
   legEnded: [Leg, LegEnd];
   /** A recording was finalised. */
   recorded: [Leg, { path: string; durationMs: number; bytes: number }];
+  /** An inbound call was refused by trunk admission (403 source, 486 call limit, …). */
+  trunkRejected: [SipCall, { status: number; reason: string; trunkId?: string }];
 }
 
 /** Live legs and what can be done with them. */
@@ -83,6 +91,19 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     const user = call.requestUri?.user ?? '';
     const { extensions } = this.options;
     try {
+      if (this.options.admission) {
+        const decision = await this.options.admission.admit({
+          sourceAddress: call.invite.source?.host ?? '',
+          calledNumber: user,
+          header: (name) => call.invite.headers.get(name),
+        });
+        if (!decision.ok) {
+          call.reject(decision.status, decision.reason);
+          this.emit('trunkRejected', call, decision);
+          return;
+        }
+        void call.ended.then(() => decision.release()).catch(() => undefined);
+      }
       if (user === extensions.echo) {
         const leg = await this.answer(call);
         if (leg) echo(leg);

@@ -8,3 +8,9 @@ export {
   type CallServiceOptions,
 } from './call-service.js';
 export * from './dispatch/index.js';
+export {
+  TrunkAdmission,
+  type AdmissionDecision,
+  type AdmissionRequest,
+  type TrunkAdmissionOptions,
+} from './trunk-admission.js';
