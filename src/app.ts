@@ -18,7 +18,7 @@ import {
   WebhookDispatcher,
 } from './api/index.js';
 import type { AppConfig } from './config/index.js';
-import { CallService, TrunkAdmission } from './calls/index.js';
+import { CallService, recordCallHistory, TrunkAdmission } from './calls/index.js';
 import { SipLeg } from './channels/index.js';
 import { createCacheAndBus, openStore, type CacheAndBus, type Store } from './store/index.js';
 import { MediaClock, repairRecordings, RtpPortPool } from './media/index.js';
@@ -254,7 +254,12 @@ export async function startSwitchboard(
     }).catch((err: Error) => logger.warn({ err: err.message }, 'could not publish trunk.rejected'));
   });
   wireMediaMetrics(calls, metrics);
-  const history = wireCallHistory(calls, store, cacheAndBus, logger.child({ room: 'history' }));
+  const history = recordCallHistory({
+    calls,
+    store,
+    publish: (event) => publishEvent(cacheAndBus.bus, event),
+    logger: logger.child({ room: 'history' }),
+  });
   const latenessTimer = setInterval(
     () => metrics.media.tickLatenessSeconds.set(clock.averageLatenessMs / 1000),
     1000,
@@ -366,122 +371,6 @@ async function listen(http: FastifyInstance, config: AppConfig): Promise<number>
   await http.listen({ host: config.http.host, port: config.http.port });
   const addr = http.server.address();
   return typeof addr === 'object' && addr ? addr.port : config.http.port;
-}
-
-/**
- * Call history and events until the call model of the control plane drives calls itself: each
- * leg with media becomes a call record with one participant, updated when it ends, and its
- * life is published on the event bus (and so reaches /v1/events and webhooks). Writes for one
- * leg are chained so an end never overtakes its creation; a failed write is logged, never
- * allowed to disturb the call.
- */
-function wireCallHistory(
-  calls: CallService,
-  store: Store,
-  cacheAndBus: CacheAndBus,
-  logger: Logger,
-): { flush(): Promise<void> } {
-  const records = new Map<string, Promise<{ callId: string; participantId: string } | undefined>>();
-  const inFlight = new Set<Promise<unknown>>();
-  const track = (p: Promise<unknown>): void => {
-    inFlight.add(p);
-    void p.finally(() => inFlight.delete(p));
-  };
-  const publish = (
-    type: string,
-    callId: string,
-    participantId: string,
-    data = {},
-  ): Promise<unknown> => publishEvent(cacheAndBus.bus, { type, callId, participantId, data });
-  calls.on('leg', (leg) => {
-    if (!(leg instanceof SipLeg)) return;
-    const sip = leg.call;
-    const caller = sip.from.uri.user ?? '';
-    const callee =
-      sip.direction === 'inbound' ? (sip.requestUri?.user ?? '') : (sip.to.uri.user ?? '');
-    const created = (async () => {
-      const now = new Date();
-      const call = await store.calls.createCall({
-        direction: sip.direction,
-        state: 'answered',
-        caller,
-        callee,
-        answeredAt: now,
-        attributes: { sipCallId: sip.callId, codec: leg.stats().codec },
-      });
-      const participant = await store.calls.addParticipant({
-        callId: call.id,
-        kind: 'sip',
-        identity: sip.direction === 'inbound' ? caller : callee,
-        state: 'answered',
-        answeredAt: now,
-      });
-      await publish(EVENT_TYPES.CALL_ANSWERED, call.id, participant.id);
-      await publish(EVENT_TYPES.PARTICIPANT_JOINED, call.id, participant.id);
-      return { callId: call.id, participantId: participant.id };
-    })().catch((err: Error) => {
-      logger.error({ err: err.message, legId: leg.id }, 'could not record the call');
-      return undefined;
-    });
-    records.set(leg.id, created);
-    track(created);
-  });
-  calls.on('dtmf', (leg, event) => {
-    const pending = records.get(leg.id);
-    if (!pending) return;
-    track(
-      pending
-        .then((ids) =>
-          ids
-            ? publish(EVENT_TYPES.DTMF_RECEIVED, ids.callId, ids.participantId, {
-                digit: event.digit,
-                source: event.source,
-                durationMs: event.durationMs,
-              })
-            : undefined,
-        )
-        .catch((err: Error) => logger.warn({ err: err.message }, 'could not publish a DTMF event')),
-    );
-  });
-  calls.on('legEnded', (leg, end) => {
-    const pending = records.get(leg.id);
-    records.delete(leg.id);
-    if (!pending) return;
-    const ended = pending
-      .then(async (ids) => {
-        if (!ids) return;
-        const endedAt = new Date();
-        await store.calls.updateParticipant(ids.participantId, {
-          state: 'ended',
-          endReason: end.reason,
-          sipStatus: end.status,
-          leftAt: endedAt,
-        });
-        await store.calls.updateCall(ids.callId, {
-          state: 'ended',
-          endedAt,
-          endReason: end.reason,
-          sipStatus: end.status,
-        });
-        await publish(EVENT_TYPES.PARTICIPANT_LEFT, ids.callId, ids.participantId, {
-          reason: end.reason,
-        });
-        await publish(EVENT_TYPES.CALL_ENDED, ids.callId, ids.participantId, {
-          reason: end.reason,
-          by: end.by,
-          ...(end.status !== undefined ? { sipStatus: end.status } : {}),
-        });
-      })
-      .catch((err: Error) =>
-        logger.error({ err: err.message, legId: leg.id }, 'could not record the end of the call'),
-      );
-    track(ended);
-  });
-  return {
-    flush: async () => {
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-    },
-  };
 }
 
 function wireMediaMetrics(calls: CallService, metrics: Metrics): void {

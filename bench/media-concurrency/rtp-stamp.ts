@@ -12,6 +12,8 @@
  * Deliberately independent of `src/media`: the benchmark must not share a codec with the server
  * it measures.
  */
+// The server's own G.711 (ITU-T G.191 tables): the stamp must survive exactly what it does.
+import { linearToUlaw, ulawToLinear } from '../../src/media/index.js';
 
 /** RTP payload type of PCMU (RFC 3551). */
 export const PCMU_PT = 0;
@@ -23,27 +25,6 @@ export const PCMU_PAYLOAD_BYTES = 160;
 export const PACKET_INTERVAL_MS = 20;
 /** RTP header without CSRCs or extension. */
 export const RTP_HEADER_BYTES = 12;
-
-/** µ-law compression of a 16-bit sample (ITU-T G.191 `ulaw_compress`), for the self-check. */
-export function ulawEncode(sample: number): number {
-  let magnitude = (sample < 0 ? ~sample : sample) >> 2;
-  magnitude += 33;
-  if (magnitude > 0x1fff) magnitude = 0x1fff;
-  let segment = 1;
-  for (let i = magnitude >> 6; i !== 0; i >>= 1) segment++;
-  const code = ((8 - segment) << 4) | (0x0f - ((magnitude >> segment) & 0x0f));
-  return sample >= 0 ? code | 0x80 : code;
-}
-
-/** µ-law expansion of a code (ITU-T G.191 `ulaw_expand`), for the self-check. */
-export function ulawDecode(code: number): number {
-  const sign = code < 0x80 ? -1 : 1;
-  const inverted = ~code;
-  const exponent = (inverted >> 4) & 0x07;
-  const mantissa = inverted & 0x0f;
-  const step = 4 << (exponent + 1);
-  return sign * ((0x80 << exponent) + step * mantissa + step / 2 - 4 * 33);
-}
 
 /**
  * The 16 codes that carry a stamp's nibbles: positive samples of moderate level (segment 2 of
@@ -80,7 +61,7 @@ function check(stream: number, index: number): number {
 export function stampAlphabetProblems(): number[] {
   const bad: number[] = [];
   for (const code of [...NIBBLE_CODES, ...MAGIC]) {
-    if (ulawEncode(ulawDecode(code)) !== code) bad.push(code);
+    if (linearToUlaw(ulawToLinear(code)) !== code) bad.push(code);
   }
   return bad;
 }

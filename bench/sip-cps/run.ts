@@ -6,12 +6,11 @@
  * of the ladder or after the first step that fails more than 1 % of its calls. Prints a table and
  * writes bench/results/sip-cps.json.
  */
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { codeRevision } from '../lib/code-revision.js';
 import { formatCpuList, pinProcess, readAffinity, tasksetAvailable } from '../lib/cpu-affinity.js';
 import { describeMachine } from '../lib/machine.js';
 import { ProcessMonitor, readComm, type WindowStats } from '../lib/proc-stats.js';
@@ -412,7 +411,7 @@ async function main(): Promise<number> {
     finishedAt: new Date().toISOString(),
     machine,
     loadAverageAtStart,
-    code: codeRevision(),
+    code: codeRevision(REPO_ROOT),
     config,
     server: serverInfo,
     warmup,
@@ -426,29 +425,6 @@ async function main(): Promise<number> {
   await writeReport(cli.out, report);
   console.log(`\nresults: ${path.relative(process.cwd(), cli.out) || cli.out}`);
   return exitCode;
-}
-
-/** Package version and git commit, so results can be matched to the code they measured. */
-function codeRevision(): { version: string; gitCommit: string | undefined; gitDirty: boolean } {
-  let version = 'unknown';
-  try {
-    const pkg: unknown = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
-    if (pkg && typeof pkg === 'object' && 'version' in pkg && typeof pkg.version === 'string') {
-      version = pkg.version;
-    }
-  } catch {
-    // Keep "unknown": the version is informational.
-  }
-  const git = (args: string[]): string | undefined => {
-    const r = spawnSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', timeout: 5000 });
-    return r.status === 0 ? r.stdout.trim() : undefined;
-  };
-  const status = git(['status', '--porcelain', '--', 'src']);
-  return {
-    version,
-    gitCommit: git(['rev-parse', '--short', 'HEAD']),
-    gitDirty: status !== undefined && status.length > 0,
-  };
 }
 
 process.exitCode = await main();

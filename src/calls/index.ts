@@ -14,3 +14,10 @@ export {
   type AdmissionRequest,
   type TrunkAdmissionOptions,
 } from './trunk-admission.js';
+export {
+  recordCallHistory,
+  type CallEventInput,
+  type CallEventType,
+  type CallHistory,
+  type CallHistoryOptions,
+} from './call-history.js';
