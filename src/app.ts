@@ -13,12 +13,22 @@ import {
   EVENT_TYPES,
   EVENT_TYPE_NAMES,
   publishEvent,
+  registerCallControlRoutes,
   registerEventsSocket,
   storeKeyVerifier,
   WebhookDispatcher,
 } from './api/index.js';
 import type { AppConfig } from './config/index.js';
-import { CallService, recordCallHistory, TrunkAdmission } from './calls/index.js';
+import {
+  CallService,
+  ensureDemoTenant,
+  InboundRouter,
+  LiveCallControl,
+  LiveCalls,
+  RoomRegistry,
+  TrunkAdmission,
+  type DemoTenant,
+} from './calls/index.js';
 import { SipLeg } from './channels/index.js';
 import { createCacheAndBus, openStore, type CacheAndBus, type Store } from './store/index.js';
 import { MediaClock, repairRecordings, RtpPortPool } from './media/index.js';
@@ -31,6 +41,7 @@ import {
   TransportLayer,
   UserAgent,
   hostPort,
+  type SipCall,
   type TransportEndpoint,
   type TransportOptions,
 } from './sip/index.js';
@@ -45,6 +56,14 @@ export interface Switchboard {
   metrics: Metrics;
   /** Live legs with media: play, record, bridge, DTMF events. */
   calls: CallService;
+  /** Live calls and their participants (the records behind /v1/calls). */
+  liveCalls: LiveCalls;
+  /** Call control as the API offers it: dial, hang up, DTMF, play, transfer, mute, hold, move. */
+  control: LiveCallControl;
+  /** Named rooms with their members. */
+  rooms: RoomRegistry;
+  /** The demo tenant created at this start (empty database), if one was. */
+  demoTenant?: DemoTenant;
   /** The shared 20 ms media clock. */
   clock: MediaClock;
   /** The bound SIP endpoints (real ports when 0 was configured). */
@@ -76,8 +95,9 @@ export interface StartOptions {
   store?: Store;
 }
 
-/** The prompt shipped with the package, played by the prompt-test extension. */
-const BUNDLED_PROMPT = fileURLToPath(new URL('../assets/prompts/welcome.wav', import.meta.url));
+/** Media shipped with the package (prompts, hold music). */
+const ASSETS_DIR = fileURLToPath(new URL('../assets', import.meta.url));
+const bundled = (name: string): string => path.join(ASSETS_DIR, 'prompts', name);
 
 /** The address other hosts should use to reach us when we bind to a wildcard. */
 export function detectPublicHost(bindHost: string): string {
@@ -143,6 +163,15 @@ export async function startSwitchboard(
     throw err;
   }
   const initialAdminKey = await ensureAdminKey(store, logger);
+  const demoTenant = config.demoTenant
+    ? await ensureDemoTenant(store, { echo: config.sip.testExtension, room: '2000' })
+    : undefined;
+  if (demoTenant) {
+    logger.info(
+      { trunkId: demoTenant.trunk.id, rules: demoTenant.rules.map((r) => r.id) },
+      'created the demo tenant',
+    );
+  }
   const publicHost = config.sip.publicHost ?? detectPublicHost(config.sip.host);
   const domain = config.sip.domain ?? publicHost;
 
@@ -223,18 +252,61 @@ export async function startSwitchboard(
       mode: config.media.recordingMode,
       all: config.media.recordCalls,
     },
-    extensions: {
-      echo: config.sip.testExtension,
-      prompt: config.media.promptExtension,
-      promptFile: config.media.promptFile ?? BUNDLED_PROMPT,
-    },
     logger: logger.child({ room: 'calls' }),
+  });
+  const rooms = new RoomRegistry(clock);
+  // The bound UDP port (or the first endpoint's), known once the transport has started.
+  const sipPort = (): number => {
+    const endpoints = transport.endpoints();
+    return (endpoints.find((e) => e.protocol === 'udp') ?? endpoints[0])?.port ?? config.sip.port;
+  };
+  const liveCalls = new LiveCalls({
+    store,
+    publish: (event) => publishEvent(cacheAndBus.bus, event),
+    logger: logger.child({ room: 'history' }),
+  });
+  const mediaDir = config.media.filesDir ?? path.join(config.dataDir, 'media');
+  await mkdir(mediaDir, { recursive: true });
+  const control = new LiveCallControl({
+    calls,
+    live: liveCalls,
+    rooms,
+    store,
+    cache: cacheAndBus.cache,
+    mediaRoots: [path.resolve(mediaDir), ASSETS_DIR],
+    holdMusicFile: bundled('hold-music.wav'),
+    ourUri: (user) => `sip:${user}@${hostPort(publicHost, sipPort())}`,
+    defaultRingTimeoutS: config.dispatch.ringTimeoutS,
+    logger: logger.child({ room: 'control' }),
+  });
+  const router = new InboundRouter({
+    calls,
+    live: liveCalls,
+    rooms,
+    rules: () => store.dispatchRules.list(),
     admission: new TrunkAdmission({
       trunks: () => store.trunks.listInbound(),
       cache: cacheAndBus.cache,
     }),
+    noMatchStatus: config.dispatch.noMatchStatus === 480 ? 480 : 404,
+    extensions: {
+      echo: config.sip.testExtension,
+      prompt: config.media.promptExtension,
+      promptFile: config.media.promptFile ?? bundled('welcome.wav'),
+    },
+    prompts: {
+      enterPin: bundled('enter-pin.wav'),
+      wrongPin: bundled('wrong-pin.wav'),
+      goodbye: bundled('goodbye.wav'),
+    },
+    userRingTimeoutMs: config.dispatch.ringTimeoutS * 1000,
+    onTrunkRejected: (call, decision) => onTrunkRejected(call, decision),
+    logger: logger.child({ room: 'routing' }),
   });
-  calls.on('trunkRejected', (call, decision) => {
+  const onTrunkRejected = (
+    call: SipCall,
+    decision: { status: number; reason: string; trunkId?: string },
+  ): void => {
     logger.info(
       {
         event: 'trunk-rejected',
@@ -252,20 +324,14 @@ export async function startSwitchboard(
         ...(decision.trunkId ? { trunkId: decision.trunkId } : {}),
       },
     }).catch((err: Error) => logger.warn({ err: err.message }, 'could not publish trunk.rejected'));
-  });
+  };
   wireMediaMetrics(calls, metrics);
-  const history = recordCallHistory({
-    calls,
-    store,
-    publish: (event) => publishEvent(cacheAndBus.bus, event),
-    logger: logger.child({ room: 'history' }),
-  });
   const latenessTimer = setInterval(
     () => metrics.media.tickLatenessSeconds.set(clock.averageLatenessMs / 1000),
     1000,
   );
   latenessTimer.unref();
-  ua.on('call', (call) => void calls.handleInbound(call));
+  ua.on('call', (call) => void router.handle(call));
 
   // Expired registrations vanish lazily on lookup; this sweep keeps the gauge and store true.
   const pruneTimer = setInterval(() => {
@@ -286,6 +352,7 @@ export async function startSwitchboard(
     metrics: metrics.registry,
     logger: logger.child({ room: 'api' }),
     eventTypes: EVENT_TYPE_NAMES,
+    routes: [(router) => registerCallControlRoutes(router, control)],
     registrations: async () =>
       [...(await registrar.registrations())].flatMap(([aor, bindings]) =>
         bindings.map((b) => ({
@@ -327,6 +394,10 @@ export async function startSwitchboard(
     logger,
     metrics,
     calls,
+    liveCalls,
+    control,
+    rooms,
+    demoTenant,
     clock,
     sipEndpoints: () => transport.endpoints(),
     sipConnections: () => transport.stats().connections,
@@ -344,7 +415,7 @@ export async function startSwitchboard(
       await Promise.race([ua.shutdown(), grace]);
       clock.stop();
       await transport.stop();
-      await history.flush();
+      await liveCalls.flush();
       // HTTP (and its event sockets) first, then the webhook worker, the bus, the store last:
       // each may still use what closes after it.
       await http.close();

@@ -3,4 +3,5 @@ export * from './http-server.js';
 export * from './api-server.js';
 export { ApiRouter, BadRequestError, type FieldIssue, type RouteSpec } from './route-kit.js';
 export { registerV1Routes, type RegistrationView, type V1Deps } from './v1/index.js';
+export { registerCallControlRoutes } from './v1/call-control.js';
 export * from './events/index.js';

@@ -1,8 +1,7 @@
 /**
- * Live calls with media, until dispatch rules and flows take over routing (next issues): it
- * answers SIP calls as legs, routes the built-in extensions (echo test, prompt test), connects
- * two registered users through Switchboard (a back-to-back bridge), and offers the call
- * control the API will expose: play a file, record, bridge, send DTMF, and DTMF events.
+ * SIP calls as legs with media: answering (with admission control on media load), dialling,
+ * and what can be done to a leg — play a file, record, bridge, echo — with its DTMF and end as
+ * events. Which call goes where is the inbound router's business (inbound-router.ts).
  */
 import { EventEmitter } from 'node:events';
 import { SipLeg, type Leg, type LegEnd, type SipLegOptions } from '../channels/index.js';
@@ -18,15 +17,14 @@ import {
 } from '../media/index.js';
 import type { Logger } from '../observability/index.js';
 import {
-  UserNotRegisteredError,
   type CodecName as SipCodecName,
   type LocalMedia,
+  type OutboundCallOptions,
   type SipCall,
   type UserAgent,
 } from '../sip/index.js';
 import { bridge, echo, type Disconnect } from './connect.js';
 import { recordLeg, type Recording } from './recording.js';
-import type { TrunkAdmission } from './trunk-admission.js';
 
 /** Settings of a {@link CallService}. */
 export interface CallServiceOptions {
@@ -40,19 +38,13 @@ export interface CallServiceOptions {
   /** Jitter, inactivity and DTMF settings of SIP legs. */
   leg?: Omit<SipLegOptions, 'clock'>;
   recording: { dir: string; mode: RecordingMode; /** Record every answered call. */ all: boolean };
-  extensions: {
-    /** Echo test: what the caller says comes back. */
-    echo: string;
-    /** Prompt test: plays {@link promptFile}, then hangs up. */
-    prompt: string;
-    promptFile: string;
-  };
   logger: Logger;
-  /**
-   * Decides whether an inbound INVITE may enter at all (inbound trunks: source address and
-   * call limit) before it is routed. Absent: every call enters.
-   */
-  admission?: TrunkAdmission;
+}
+
+/** Options of {@link CallService.dial}: the SIP call's, plus a look at the call while it rings. */
+export interface DialOptions extends Omit<OutboundCallOptions, 'media'> {
+  /** Called with the SIP call as soon as the INVITE is out (to cancel it while it rings). */
+  onCall?: (call: SipCall) => void;
 }
 
 /** Events of a {@link CallService}. */
@@ -63,8 +55,6 @@ export interface CallServiceEvents {
   legEnded: [Leg, LegEnd];
   /** A recording was finalised. */
   recorded: [Leg, { path: string; durationMs: number; bytes: number }];
-  /** An inbound call was refused by trunk admission (403 source, 486 call limit, …). */
-  trunkRejected: [SipCall, { status: number; reason: string; trunkId?: string }];
 }
 
 /** Live legs and what can be done with them. */
@@ -84,51 +74,6 @@ export class CallService extends EventEmitter<CallServiceEvents> {
   /** One live leg by id. */
   leg(id: string): Leg | undefined {
     return this.live.get(id);
-  }
-
-  /** Routes an inbound SIP call by its Request-URI user. */
-  async handleInbound(call: SipCall): Promise<void> {
-    const user = call.requestUri?.user ?? '';
-    const { extensions } = this.options;
-    try {
-      if (this.options.admission) {
-        const decision = await this.options.admission.admit({
-          sourceAddress: call.invite.source?.host ?? '',
-          calledNumber: user,
-          header: (name) => call.invite.headers.get(name),
-        });
-        if (!decision.ok) {
-          call.reject(decision.status, decision.reason);
-          this.emit('trunkRejected', call, decision);
-          return;
-        }
-        void call.ended.then(() => decision.release()).catch(() => undefined);
-      }
-      if (user === extensions.echo) {
-        const leg = await this.answer(call);
-        if (leg) echo(leg);
-        return;
-      }
-      if (user === extensions.prompt) {
-        const leg = await this.answer(call);
-        if (!leg) return;
-        const result = await this.play(leg.id, extensions.promptFile).done;
-        if (result.completed && !leg.isEnded) await leg.hangup('prompt-finished');
-        return;
-      }
-      if (user !== '' && (await this.isRegistered(user))) {
-        await this.connectToUser(call, user);
-        return;
-      }
-      call.reject(404, 'No route for the called number');
-    } catch (err) {
-      this.options.logger.error(
-        { err: (err as Error).message, callId: call.id },
-        'inbound routing failed',
-      );
-      if (call.state === 'ringing') call.reject(500, 'Routing failed');
-      else if (call.state === 'answered') await call.hangup('routing-failed');
-    }
   }
 
   /**
@@ -159,15 +104,17 @@ export class CallService extends EventEmitter<CallServiceEvents> {
    * Calls `target` (a registered user name or a SIP URI) with media and resolves with its leg
    * once answered; rejects with the call's end cause when it is not answered.
    */
-  async dial(target: string, opts: { from?: string; timeoutMs?: number } = {}): Promise<SipLeg> {
+  async dial(target: string, opts: DialOptions = {}): Promise<SipLeg> {
+    const { onCall, ...callOptions } = opts;
     const port = await this.options.rtpPorts.allocate();
     let call: SipCall;
     try {
-      call = await this.options.ua.call(target, { ...opts, media: this.localMedia(port) });
+      call = await this.options.ua.call(target, { ...callOptions, media: this.localMedia(port) });
     } catch (err) {
       port.release();
       throw err;
     }
+    onCall?.(call);
     try {
       await call.answered;
     } catch {
@@ -272,39 +219,18 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     return leg;
   }
 
-  private async isRegistered(user: string): Promise<boolean> {
-    return (await this.options.ua.lookupUser(user)) !== undefined;
+  /**
+   * Whether `user` is registered from exactly `source` (host and port): an INVITE from there
+   * comes from that registered phone, which authenticated when it registered.
+   */
+  async isRegisteredFrom(user: string, source: { host: string; port: number }): Promise<boolean> {
+    const binding = await this.options.ua.lookupUser(user);
+    return binding?.source?.host === source.host && binding.source.port === source.port;
   }
 
-  /** Back-to-back: rings `user`, answers the caller when they answer, and bridges them. */
-  private async connectToUser(call: SipCall, user: string): Promise<void> {
-    call.ring();
-    const caller = call.from.uri.user;
-    const calleePromise = this.dial(user, { from: caller });
-    const cancelled = call.ended.then(() => 'caller-gone' as const);
-    let callee: SipLeg;
-    try {
-      const first = await Promise.race([calleePromise, cancelled]);
-      if (first === 'caller-gone') {
-        // The caller gave up: the outbound call is abandoned once it settles.
-        calleePromise.then((leg) => leg.hangup('caller-cancelled')).catch(() => undefined);
-        return;
-      }
-      callee = first;
-    } catch (err) {
-      const status = err instanceof UserNotRegisteredError ? 480 : (statusOf(err) ?? 480);
-      call.reject(status, 'Callee unavailable');
-      return;
-    }
-    const callerLeg = await this.answer(call);
-    if (!callerLeg) {
-      await callee.hangup('caller-gone');
-      return;
-    }
-    bridge(callerLeg, callee);
-    // Either side hanging up ends the other.
-    void callerLeg.ended.then(() => (callee.isEnded ? undefined : callee.hangup('peer-hungup')));
-    void callee.ended.then(() => (callerLeg.isEnded ? undefined : callerLeg.hangup('peer-hungup')));
+  /** Whether a user name has a live registration. */
+  async isRegistered(user: string): Promise<boolean> {
+    return (await this.options.ua.lookupUser(user)) !== undefined;
   }
 }
 
@@ -319,7 +245,8 @@ export class CallFailedError extends Error {
   }
 }
 
-function statusOf(err: unknown): number | undefined {
+/** The SIP status an error carries (4xx–6xx), if any. */
+export function sipStatusOf(err: unknown): number | undefined {
   const status = (err as { status?: unknown })?.status;
   return typeof status === 'number' && status >= 400 && status < 700 ? status : undefined;
 }

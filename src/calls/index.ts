@@ -4,6 +4,7 @@ export { recordLeg, type RecordOptions, type Recording } from './recording.js';
 export {
   CallFailedError,
   CallService,
+  type DialOptions,
   type CallServiceEvents,
   type CallServiceOptions,
 } from './call-service.js';
@@ -15,9 +16,25 @@ export {
   type TrunkAdmissionOptions,
 } from './trunk-admission.js';
 export {
-  recordCallHistory,
+  LiveCalls,
   type CallEventInput,
   type CallEventType,
-  type CallHistory,
-  type CallHistoryOptions,
-} from './call-history.js';
+  type LiveCall,
+  type LiveCallsOptions,
+  type LiveParticipant,
+  type Link,
+  type OpenCallInput,
+} from './live-calls.js';
+export { RoomRegistry } from './rooms.js';
+export { InboundRouter, type InboundRouterOptions, type RouterPrompts } from './inbound-router.js';
+export { LiveCallControl, type LiveCallControlOptions } from './call-control.js';
+export { ensureDemoTenant, DEMO_ROOM, type DemoTenant } from './demo-tenant.js';
+export { collectPin, type PinEntryOptions, type PinEntryResult } from './pin-entry.js';
+export {
+  CallControlRefusal,
+  type CallControl,
+  type CallSnapshot,
+  type CallTarget,
+  type DialRequest,
+  type MoveTarget,
+} from './control-types.js';

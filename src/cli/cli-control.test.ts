@@ -1,7 +1,8 @@
 /**
  * The CLI end to end against a STAND-IN server (src/cli/testing/stand-in-server.ts): call
- * control routes (which the real API does not have yet), what the CLI does when a route is
- * missing, transport failures, and the exact requests each command sends.
+ * control routes with answers the real server gives only with live calls (a callee that is
+ * busy), what the CLI does when a route is missing, transport failures, and the exact
+ * requests each command sends.
  */
 process.env.TZ = 'UTC';
 
@@ -47,7 +48,7 @@ describe('call dial', () => {
     expect(server.last()).toMatchObject({
       method: 'POST',
       path: '/v1/calls',
-      body: { to: '+8613800000000', trunk: 't1', room: 'demo' },
+      body: { to: '+8613800000000', trunkId: 't1', room: 'demo' },
     });
     expect(server.last().headers.authorization).toBe(`Bearer ${KEY}`);
     expect(server.last().headers['content-type']).toBe('application/json');
@@ -61,12 +62,12 @@ describe('call dial', () => {
         'dial',
         '--to',
         'sip:alice@example.com',
+        '--trunk',
+        't1',
         '--from',
         '+861088886666',
-        '--agent',
-        'support',
-        '--flow',
-        'fl_1',
+        '--join',
+        'ca_9',
         '--wait',
         '--ring-timeout',
         '20',
@@ -74,20 +75,92 @@ describe('call dial', () => {
         '600',
         '--dtmf',
         '12#',
+        '--header',
+        'X-Ticket=4711',
+        '--header',
+        'X-Team=support desk',
       ],
       env,
     );
     expect(run.stdout).toBe('dialled sip:alice@example.com: call ca_1 (answered)\n');
     expect(server.last().body).toEqual({
       to: 'sip:alice@example.com',
+      trunkId: 't1',
       from: '+861088886666',
-      agent: 'support',
-      flow: 'fl_1',
+      callId: 'ca_9',
       waitUntilAnswered: true,
       ringTimeoutS: 20,
       maxDurationS: 600,
       dtmf: '12#',
+      headers: { 'X-Ticket': '4711', 'X-Team': 'support desk' },
     });
+  });
+
+  it.each([
+    [['--echo'], { echo: true }],
+    [['--prompt', 'prompts/welcome.wav'], { prompt: 'prompts/welcome.wav' }],
+    [['--room', 'demo'], { room: 'demo' }],
+    // The server says whether it has flows and AI agents; the CLI only passes them on.
+    [['--flow', 'fl_1'], { flow: 'fl_1' }],
+    [['--agent', 'support'], { agent: 'support' }],
+  ])('sends the target %j', async (flags, target) => {
+    server.on('POST /v1/calls', { status: 201, body: { call: CALL, participants: [] } });
+    const run = await runCli(['call', 'dial', '--to', '+1', ...flags], env);
+    expect(run.code).toBe(EXIT.ok);
+    expect(server.last().body).toEqual({ to: '+1', ...target });
+  });
+
+  it('takes at most one target, and headers as Name=Value', async () => {
+    const before = server.requests.length;
+    const two = await runCli(['call', 'dial', '--to', '+1', '--room', 'demo', '--echo'], env);
+    expect(two.code).toBe(EXIT.usage);
+    expect(two.stderr).toBe(
+      "error: 'switchboard call dial' takes at most one of --room, --echo, --prompt, --join, --flow, --agent\n" +
+        '--room and --echo were both given\n',
+    );
+    const header = await runCli(['call', 'dial', '--to', '+1', '--header', 'X-Ticket'], env);
+    expect(header.code).toBe(EXIT.usage);
+    expect(header.stderr).toContain("--header takes NAME=VALUE, not 'X-Ticket'");
+    expect(server.requests.length).toBe(before);
+  });
+
+  it('exits 1 with the reason when the call ends unanswered', async () => {
+    const busy = {
+      call: {
+        ...CALL,
+        state: 'ended',
+        endReason: 'busy',
+        sipStatus: 486,
+        endedAt: '2025-01-31T02:00:04.000Z',
+      },
+      participants: [],
+    };
+    server.on('POST /v1/calls', { status: 201, body: busy });
+    const run = await runCli(['call', 'dial', '--to', '+8613800000000', '--wait'], env);
+    expect(run).toEqual({
+      code: EXIT.api,
+      stdout: '',
+      stderr: 'error: call ca_1 to +8613800000000 ended unanswered: busy (486)\n',
+    });
+    // Scripts asking for JSON still get the answer, and the exit code tells.
+    const json = await runCli(['call', 'dial', '--to', '+8613800000000', '--wait', '--json'], env);
+    expect(json.code).toBe(EXIT.api);
+    expect(JSON.parse(json.stdout)).toEqual(busy);
+    server.on('POST /v1/calls', {
+      status: 201,
+      body: { call: { ...busy.call, endReason: undefined } },
+    });
+    const bare = await runCli(['call', 'dial', '--to', '+1', '--wait'], env);
+    expect(bare.stderr).toBe('error: call ca_1 to +1 ended unanswered: SIP 486\n');
+  });
+
+  it('a call that was answered and has ended already is no failure', async () => {
+    server.on('POST /v1/calls', {
+      status: 201,
+      body: { call: { ...CALL, state: 'ended', answeredAt: '2025-01-31T02:00:02.000Z' } },
+    });
+    const run = await runCli(['call', 'dial', '--to', '+1', '--prompt', 'bye.wav', '--wait'], env);
+    expect(run).toEqual({ code: EXIT.ok, stdout: 'dialled +1: call ca_1 (ended)\n', stderr: '' });
   });
 
   it('prints the raw answer with --json', async () => {
@@ -119,10 +192,22 @@ describe('call control', () => {
       'sent 1234# to call ca_1',
     ],
     [
+      ['dtmf', 'ca_1', '1', '--participant', 'pa_2'],
+      '/v1/calls/ca_1/dtmf',
+      { digits: '1', participantId: 'pa_2' },
+      'sent 1 to call ca_1',
+    ],
+    [
       ['play', 'ca_1', 'prompts/welcome.wav'],
       '/v1/calls/ca_1/play',
       { file: 'prompts/welcome.wav' },
       'playing prompts/welcome.wav on call ca_1',
+    ],
+    [
+      ['play', 'ca_1', 'hold.wav', '--participant', 'pa_2'],
+      '/v1/calls/ca_1/play',
+      { file: 'hold.wav', participantId: 'pa_2' },
+      'playing hold.wav on call ca_1',
     ],
     [
       ['mute', 'ca_1', 'pa_2'],
@@ -137,10 +222,28 @@ describe('call control', () => {
       'unmuted participant pa_2 of call ca_1',
     ],
     [
+      ['hold', 'ca_1', 'pa_2'],
+      '/v1/calls/ca_1/participants/pa_2/hold',
+      { held: true },
+      'held participant pa_2 of call ca_1',
+    ],
+    [
+      ['hold', 'ca_1', 'pa_2', '--off'],
+      '/v1/calls/ca_1/participants/pa_2/hold',
+      { held: false },
+      'resumed participant pa_2 of call ca_1',
+    ],
+    [
       ['transfer', 'ca_1', '+8613900000000'],
       '/v1/calls/ca_1/transfer',
       { to: '+8613900000000' },
       'transferring call ca_1 to +8613900000000',
+    ],
+    [
+      ['transfer', 'ca_1', 'sip:desk@pbx', '--participant', 'pa_2', '--trunk', 't1'],
+      '/v1/calls/ca_1/transfer',
+      { to: 'sip:desk@pbx', participantId: 'pa_2', trunkId: 't1' },
+      'transferring call ca_1 to sip:desk@pbx',
     ],
     [
       ['move', 'ca_1', 'pa_2', '--room', 'support'],

@@ -99,9 +99,35 @@ export const configSchema = z
         promptFile: z.string().optional(),
         /** Listen for in-band DTMF tones even when RFC 4733 was negotiated. */
         inbandDtmf: z.enum(['auto', 'always', 'never']).default('auto'),
+        /**
+         * Where files played by the API (`/v1/calls/{id}/play`, prompt targets) are looked up,
+         * besides the bundled assets; default `<dataDir>/media`.
+         */
+        filesDir: z.string().optional(),
       })
       .strict()
       .prefault({}),
+    dispatch: z
+      .object({
+        /** Answer to a call nothing routes: 404 (no such number) or 480 (unavailable). */
+        noMatchStatus: z.coerce
+          .number()
+          .int()
+          .refine((n) => n === 404 || n === 480, 'must be 404 or 480')
+          .default(404),
+        /** Ring time of calls to registered users and of dialled calls, seconds. */
+        ringTimeoutS: z.coerce.number().int().min(1).max(600).default(30),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * On first start with an empty database, create the demo tenant (a loopback inbound trunk
+     * and rules: 1000 echo test, 2000 demo room).
+     */
+    demoTenant: z
+      .union([z.boolean(), z.enum(['true', 'false'])])
+      .transform((v) => v === true || v === 'true')
+      .default(true),
     dataDir: z.string().min(1).default('./data'),
     /** Keep personal data (numbers, addresses, digits) in logs: local debugging only. */
     logPii: z

@@ -191,6 +191,15 @@ describeEachBackend('store contract: calls, API keys, webhooks', (ctx) => {
       await expect(calls.updateParticipant('pa_nope', { muted: true })).rejects.toThrow(
         NotFoundError,
       );
+      // A participant moved to another call follows it; an unknown call is refused.
+      const other = await calls.createCall({ direction: 'inbound', caller: '+3', callee: '+4' });
+      const moved = await calls.updateParticipant(b.id, { callId: other.id });
+      expect(moved.callId).toBe(other.id);
+      expect(await calls.listParticipants(other.id)).toEqual([moved]);
+      await expect(calls.updateParticipant(b.id, { callId: 'call_nope' })).rejects.toMatchObject({
+        name: 'NotFoundError',
+        entity: 'call',
+      });
     });
   });
 

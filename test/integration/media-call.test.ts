@@ -313,8 +313,9 @@ describe('calls with media through the server', () => {
         seen.some((e) => e.type === 'call.ended' && e.callId === callId),
       );
       expect(seen.filter((e) => e.callId === callId).map((e) => e.type)).toEqual([
-        'call.answered',
+        'call.ringing',
         'participant.joined',
+        'call.answered',
         'dtmf.received',
         'participant.left',
         'call.ended',

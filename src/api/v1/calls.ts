@@ -1,6 +1,6 @@
 /**
  * /v1/calls: the call history, newest first, in keyset pages, and the participants (legs) of a
- * call. Read-only here; call control lives with the live call service.
+ * call. Read-only here; call control is in call-control.ts.
  */
 import { z } from 'zod';
 import {
@@ -65,7 +65,8 @@ const callPage = z.object({
   nextCursor: z.string().optional(),
 });
 
-function toCallView(c: CallRecord): z.infer<typeof callView> {
+/** A stored call as answered (shared with the call-control routes). */
+export function toCallView(c: CallRecord): z.infer<typeof callView> {
   return {
     id: c.id,
     direction: c.direction,
@@ -84,7 +85,8 @@ function toCallView(c: CallRecord): z.infer<typeof callView> {
   };
 }
 
-function toParticipantView(p: ParticipantRecord): z.infer<typeof participantView> {
+/** A stored participant as answered (shared with the call-control routes). */
+export function toParticipantView(p: ParticipantRecord): z.infer<typeof participantView> {
   return {
     id: p.id,
     callId: p.callId,

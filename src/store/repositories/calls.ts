@@ -75,8 +75,12 @@ export interface ParticipantInput {
   answeredAt?: Date;
 }
 
-/** What may change on a participant; `room: null` means it left its room. */
+/**
+ * What may change on a participant; `room: null` means it left its room, a new `callId` that
+ * it was moved to another call.
+ */
 export interface ParticipantPatch {
+  callId?: string;
   state?: CallState;
   room?: string | null;
   muted?: boolean;
@@ -280,6 +284,7 @@ export function callRepository(db: Db): CallRepository {
 
     async updateParticipant(id, patch) {
       const set = {
+        callId: patch.callId,
         state: patch.state,
         room: patch.room,
         muted: patch.muted,
@@ -297,7 +302,13 @@ export function callRepository(db: Db): CallRepository {
         .update(participants)
         .set(set)
         .where(eq(participants.id, id))
-        .returning();
+        .returning()
+        .catch((error: unknown) => {
+          if (pgErrorCode(error) === PG_FOREIGN_KEY_VIOLATION) {
+            throw new NotFoundError('call', patch.callId ?? '');
+          }
+          throw error;
+        });
       if (!row) throw new NotFoundError('participant', id);
       return toParticipant(row);
     },

@@ -1,0 +1,52 @@
+/**
+ * The demo tenant: what a first start with an empty database gets, so a softphone on the same
+ * machine can try Switchboard at once — an inbound trunk for loopback sources, and rules that
+ * send 1000 to the echo test and 2000 to a demo room.
+ */
+import type { InboundTrunk, DispatchRule, Store } from '../store/index.js';
+
+/** What {@link ensureDemoTenant} created. */
+export interface DemoTenant {
+  trunk: InboundTrunk;
+  rules: DispatchRule[];
+}
+
+/** Name of the demo room the 2000 rule joins. */
+export const DEMO_ROOM = 'demo';
+
+/**
+ * Creates the demo tenant when the database is empty — no trunks, no rules and no call
+ * history — in one transaction, and returns it; otherwise returns undefined. The history
+ * check keeps a tenant an operator has cleared out from coming back on the next start.
+ */
+export async function ensureDemoTenant(
+  store: Pick<Store, 'trunks' | 'dispatchRules' | 'calls' | 'transaction'>,
+  extensions: { echo: string; room: string } = { echo: '1000', room: '2000' },
+): Promise<DemoTenant | undefined> {
+  const [inbound, outbound, rules, calls] = await Promise.all([
+    store.trunks.listInbound(),
+    store.trunks.listOutbound(),
+    store.dispatchRules.list(),
+    store.calls.listCalls({ limit: 1 }),
+  ]);
+  if (inbound.length + outbound.length + rules.length + calls.items.length > 0) return undefined;
+  return store.transaction(async (tx) => {
+    const trunk = await tx.trunks.createInbound({
+      name: 'Demo: this machine',
+      allowedAddresses: ['127.0.0.0/8', '::1/128'],
+    });
+    const echo = await tx.dispatchRules.create({
+      name: 'Demo: echo test',
+      priority: 10,
+      calledNumber: extensions.echo,
+      action: { type: 'echo' },
+    });
+    const room = await tx.dispatchRules.create({
+      name: 'Demo: conference room',
+      priority: 10,
+      calledNumber: extensions.room,
+      action: { type: 'room', room: DEMO_ROOM },
+    });
+    return { trunk, rules: [echo, room] };
+  });
+}
