@@ -6,28 +6,24 @@ import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import {
   buildApiServer,
-  EVENT_TYPES,
   EVENT_TYPE_NAMES,
-  publishEvent,
   registerCallControlRoutes,
   registerEventsSocket,
   storeKeyVerifier,
   WebhookDispatcher,
 } from './api/index.js';
 import type { AppConfig } from './config/index.js';
+import { buildCallPlane } from './app-calls.js';
 import {
-  CallService,
   ensureDemoTenant,
-  InboundRouter,
-  LiveCallControl,
-  LiveCalls,
-  RoomRegistry,
-  TrunkAdmission,
+  type CallService,
   type DemoTenant,
+  type LiveCallControl,
+  type LiveCalls,
+  type RoomRegistry,
 } from './calls/index.js';
 import { SipLeg } from './channels/index.js';
 import { createCacheAndBus, openStore, type CacheAndBus, type Store } from './store/index.js';
@@ -41,7 +37,6 @@ import {
   TransportLayer,
   UserAgent,
   hostPort,
-  type SipCall,
   type TransportEndpoint,
   type TransportOptions,
 } from './sip/index.js';
@@ -94,10 +89,6 @@ export interface StartOptions {
    */
   store?: Store;
 }
-
-/** Media shipped with the package (prompts, hold music). */
-const ASSETS_DIR = fileURLToPath(new URL('../assets', import.meta.url));
-const bundled = (name: string): string => path.join(ASSETS_DIR, 'prompts', name);
 
 /** The address other hosts should use to reach us when we bind to a wildcard. */
 export function detectPublicHost(bindHost: string): string {
@@ -234,97 +225,22 @@ export async function startSwitchboard(
   const clock = new MediaClock({
     onError: (err) => logger.error({ err: (err as Error).message }, 'media tick failed'),
   });
-  const calls = new CallService({
+  const { calls, rooms, liveCalls, control, router } = await buildCallPlane({
+    config,
     ua,
     rtpPorts,
     clock,
     publicHost,
-    codecs: config.media.codecs,
-    leg: {
-      inactivityTimeoutMs: config.rtp.timeoutS * 1000,
-      jitterMinDelayMs: config.rtp.jitterMinMs,
-      jitterMaxDelayMs: config.rtp.jitterMaxMs,
-      inbandDtmf:
-        config.media.inbandDtmf === 'auto' ? undefined : config.media.inbandDtmf === 'always',
-    },
-    recording: {
-      dir: recordingsDir,
-      mode: config.media.recordingMode,
-      all: config.media.recordCalls,
-    },
-    logger: logger.child({ room: 'calls' }),
-  });
-  const rooms = new RoomRegistry(clock);
-  // The bound UDP port (or the first endpoint's), known once the transport has started.
-  const sipPort = (): number => {
-    const endpoints = transport.endpoints();
-    return (endpoints.find((e) => e.protocol === 'udp') ?? endpoints[0])?.port ?? config.sip.port;
-  };
-  const liveCalls = new LiveCalls({
+    recordingsDir,
     store,
-    publish: (event) => publishEvent(cacheAndBus.bus, event),
-    logger: logger.child({ room: 'history' }),
-  });
-  const mediaDir = config.media.filesDir ?? path.join(config.dataDir, 'media');
-  await mkdir(mediaDir, { recursive: true });
-  const control = new LiveCallControl({
-    calls,
-    live: liveCalls,
-    rooms,
-    store,
-    cache: cacheAndBus.cache,
-    mediaRoots: [path.resolve(mediaDir), ASSETS_DIR],
-    holdMusicFile: bundled('hold-music.wav'),
-    ourUri: (user) => `sip:${user}@${hostPort(publicHost, sipPort())}`,
-    defaultRingTimeoutS: config.dispatch.ringTimeoutS,
-    logger: logger.child({ room: 'control' }),
-  });
-  const router = new InboundRouter({
-    calls,
-    live: liveCalls,
-    rooms,
-    rules: () => store.dispatchRules.list(),
-    admission: new TrunkAdmission({
-      trunks: () => store.trunks.listInbound(),
-      cache: cacheAndBus.cache,
-    }),
-    noMatchStatus: config.dispatch.noMatchStatus === 480 ? 480 : 404,
-    extensions: {
-      echo: config.sip.testExtension,
-      prompt: config.media.promptExtension,
-      promptFile: config.media.promptFile ?? bundled('welcome.wav'),
+    cacheAndBus,
+    sipPort: () => {
+      // The bound UDP port (or the first endpoint's), known once the transport has started.
+      const endpoints = transport.endpoints();
+      return (endpoints.find((e) => e.protocol === 'udp') ?? endpoints[0])?.port ?? config.sip.port;
     },
-    prompts: {
-      enterPin: bundled('enter-pin.wav'),
-      wrongPin: bundled('wrong-pin.wav'),
-      goodbye: bundled('goodbye.wav'),
-    },
-    userRingTimeoutMs: config.dispatch.ringTimeoutS * 1000,
-    onTrunkRejected: (call, decision) => onTrunkRejected(call, decision),
-    logger: logger.child({ room: 'routing' }),
+    logger,
   });
-  const onTrunkRejected = (
-    call: SipCall,
-    decision: { status: number; reason: string; trunkId?: string },
-  ): void => {
-    logger.info(
-      {
-        event: 'trunk-rejected',
-        status: decision.status,
-        pii: { source: call.invite.source?.host },
-      },
-      'inbound call refused by trunk admission',
-    );
-    void publishEvent(cacheAndBus.bus, {
-      type: EVENT_TYPES.TRUNK_REJECTED,
-      data: {
-        status: decision.status,
-        reason: decision.reason,
-        sourceAddress: call.invite.source?.host,
-        ...(decision.trunkId ? { trunkId: decision.trunkId } : {}),
-      },
-    }).catch((err: Error) => logger.warn({ err: err.message }, 'could not publish trunk.rejected'));
-  };
   wireMediaMetrics(calls, metrics);
   const latenessTimer = setInterval(
     () => metrics.media.tickLatenessSeconds.set(clock.averageLatenessMs / 1000),
