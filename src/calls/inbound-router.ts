@@ -83,10 +83,11 @@ export class InboundRouter {
         sourceAddress: call.invite.source?.host ?? '',
         calledNumber: called,
         header: (name) => call.invite.headers.get(name),
+        invite: call.invite,
       });
       if (!decision.ok) {
-        call.reject(decision.status, decision.reason);
-        this.options.onTrunkRejected?.(call, decision);
+        call.reject(decision.status, decision.reason, decision.headers);
+        if (!decision.challenge) this.options.onTrunkRejected?.(call, decision);
         return;
       }
       void call.ended.then(() => decision.release()).catch(() => undefined);

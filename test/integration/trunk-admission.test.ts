@@ -1,7 +1,8 @@
 /**
  * Inbound trunk admission through the whole server: with no trunks every call enters; once a
- * trunk exists, a source it does not allow gets 403 and a trunk.rejected event, and a trunk's
- * concurrent-call limit answers 486 until a call ends and frees its slot.
+ * trunk exists, a source it does not allow gets 403 and a trunk.rejected event, a trunk's
+ * concurrent-call limit answers 486 until a call ends and frees its slot, and a trunk with
+ * digest credentials challenges INVITEs with 407.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -44,10 +45,13 @@ describe('inbound trunk admission', () => {
   });
 
   /** Calls 1000 and resolves with the call once answered or ended. */
-  async function call(): Promise<SipCall> {
+  async function call(credentials?: { username: string; password: string }): Promise<SipCall> {
     const target = `sip:1000@127.0.0.1:${sb.sipEndpoints()[0]!.port}`;
     // Port 9 (discard): these calls are about admission, not audio.
-    const c = await phone.ua.call(target, { media: { address: '127.0.0.1', port: 9 } });
+    const c = await phone.ua.call(target, {
+      media: { address: '127.0.0.1', port: 9 },
+      credentials,
+    });
     await within(
       Promise.race([c.answered, c.ended]).catch(() => undefined),
       'an answer',
@@ -103,5 +107,32 @@ describe('inbound trunk admission', () => {
     const third = await call();
     expect(third.state).toBe('answered');
     await third.hangup();
+  });
+
+  it('challenges INVITEs on a trunk with credentials and admits the right ones', async () => {
+    await sb.store.trunks.updateInbound('carrier', {
+      maxConcurrentCalls: 0,
+      credentials: { username: 'carrier-a', password: 's3cret' },
+    });
+    events.length = 0;
+    // No credentials: the 407 challenge is the answer, and no refusal event (it is routine).
+    const bare = await call();
+    expect(bare.endInfo?.status).toBe(407);
+    const good = await call({ username: 'carrier-a', password: 's3cret' });
+    expect(good.state).toBe('answered');
+    await good.hangup();
+    // Wrong password: refused again with 407, and this time it is an event.
+    const bad = await call({ username: 'carrier-a', password: 'guess' });
+    expect(bad.endInfo?.status).toBe(407);
+    await within(
+      (async () => {
+        while (!events.some((e) => e.type === 'trunk.rejected')) {
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      })(),
+      'the trunk.rejected event',
+    );
+    expect(events.map((e) => e.data.status)).toEqual([407]);
+    await sb.store.trunks.updateInbound('carrier', { credentials: null });
   });
 });
