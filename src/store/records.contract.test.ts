@@ -326,6 +326,14 @@ describeEachBackend('store contract: calls, API keys, webhooks', (ctx) => {
       expect(done.nextAttemptAt).toBeUndefined();
       expect(ours(await webhooks.dueDeliveries(at(45), 1000))).toEqual([late.id, early.id]);
 
+      // Two workers read the same due delivery; only the first claim takes it.
+      const claimed = await webhooks.claimDelivery(late.id, at(30), at(100));
+      expect(claimed).toMatchObject({ id: late.id, nextAttemptAt: at(100) });
+      expect(await webhooks.claimDelivery(late.id, at(30), at(100))).toBeUndefined();
+      // A finished delivery cannot be claimed.
+      expect(await webhooks.claimDelivery(mid.id, at(20), at(100))).toBeUndefined();
+      await webhooks.updateDelivery(late.id, { nextAttemptAt: at(30) });
+
       const listed = await webhooks.listDeliveries({ webhookId: hook.id });
       expect(listed.map((d) => d.id)).toEqual([mid.id, early.id, late.id]);
       const delivered = await webhooks.listDeliveries({ webhookId: hook.id, status: 'delivered' });

@@ -454,4 +454,22 @@ describe('WebhookDispatcher', () => {
     expect(await only(wh.id)).toMatchObject({ status: 'delivered', attempts: 1 });
     expect(receiver.received('shared')).toHaveLength(1);
   });
+
+  it('attempts a due retry once when two servers poll the same database', async () => {
+    const a = await harness();
+    const b = await harness();
+    const wh = await hook('polled');
+    await store.webhooks.createDelivery({
+      webhookId: wh.id,
+      eventId: 'evt_polled',
+      eventType: 'call.ended',
+      payload: '{"id":"evt_polled"}',
+      nextAttemptAt: new Date(clock.now()),
+    });
+    // Both read the same due row; the claim lets only one of them send it.
+    const taken = await Promise.all([a.dispatcher.runDue(), b.dispatcher.runDue()]);
+    expect(taken.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(1);
+    expect(receiver.received('polled')).toHaveLength(1);
+    expect(await only(wh.id)).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
 });

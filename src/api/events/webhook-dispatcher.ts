@@ -276,11 +276,20 @@ export class WebhookDispatcher {
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < due.length) {
-        const delivery = due[next++]!;
+        const candidate = due[next++]!;
         try {
+          // Claim it first: another server on the same database may have read it too.
+          const delivery = candidate.nextAttemptAt
+            ? await this.webhooks.claimDelivery(
+                candidate.id,
+                candidate.nextAttemptAt,
+                new Date(this.now() + this.timeoutMs + FIRST_ATTEMPT_LEASE_MARGIN_MS),
+              )
+            : undefined;
+          if (!delivery) continue;
           await this.attempt(delivery);
         } catch (error) {
-          this.onError(error, { source: 'attempt', deliveryId: delivery.id });
+          this.onError(error, { source: 'attempt', deliveryId: candidate.id });
         }
       }
     };

@@ -71,11 +71,21 @@ export interface WebhookRepository {
   /** Newest first. */
   listDeliveries(query?: ListDeliveriesQuery): Promise<WebhookDeliveryRecord[]>;
   /**
-   * Pending deliveries due at `now`, the longest-waiting first. It does not claim them: with
-   * one retry worker per store that is enough; several workers on one PostgreSQL would need a
-   * claim (`FOR UPDATE SKIP LOCKED`) added here.
+   * Pending deliveries due at `now`, the longest-waiting first. It does not claim them: a
+   * worker claims each one with {@link claimDelivery} before sending it.
    */
   dueDeliveries(now: Date, limit: number): Promise<WebhookDeliveryRecord[]>;
+  /**
+   * Takes a due delivery for one attempt: moves its `nextAttemptAt` from `dueAt` (the value the
+   * worker read) to `leaseUntil`, atomically, only if it is still pending and still due at
+   * `dueAt`. Resolves to the claimed delivery, or undefined when another worker (another server
+   * on the same database) claimed or finished it first — so each attempt is made once.
+   */
+  claimDelivery(
+    id: string,
+    dueAt: Date,
+    leaseUntil: Date,
+  ): Promise<WebhookDeliveryRecord | undefined>;
 }
 
 type WebhookRow = typeof webhooks.$inferSelect;
@@ -214,6 +224,21 @@ export function webhookRepository(db: Db): WebhookRepository {
         .returning();
       if (!row) throw new NotFoundError('webhook delivery', id);
       return toDelivery(row);
+    },
+
+    async claimDelivery(id, dueAt, leaseUntil) {
+      const [row] = await db
+        .update(webhookDeliveries)
+        .set({ nextAttemptAt: leaseUntil, updatedAt: new Date() })
+        .where(
+          and(
+            eq(webhookDeliveries.id, id),
+            eq(webhookDeliveries.status, 'pending'),
+            eq(webhookDeliveries.nextAttemptAt, dueAt),
+          ),
+        )
+        .returning();
+      return row ? toDelivery(row) : undefined;
     },
 
     async getDelivery(id) {
