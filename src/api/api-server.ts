@@ -2,7 +2,12 @@
  * The HTTP API server: /health and /metrics (public), the /v1 API (API key with a scope) and
  * its documentation at /docs (public), on one Fastify instance that the app makes listen.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+} from 'fastify';
 import type { Store } from '../store/index.js';
 import type { KeyVerifier } from './auth.js';
 import { addOperationalRoutes, type HttpServerOptions } from './http-server.js';
@@ -46,7 +51,10 @@ const ERROR_NAMES: Record<number, string> = {
  */
 export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   const app: FastifyInstance = options.logger
-    ? Fastify({ loggerInstance: options.logger, disableRequestLogging: true })
+    ? Fastify({
+        loggerInstance: options.logger,
+        logController: new LogController({ disableRequestLogging: true }),
+      })
     : Fastify({ logger: false });
   addOperationalRoutes(app, options);
 
