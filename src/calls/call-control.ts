@@ -9,16 +9,15 @@ import path from 'node:path';
 import type { Leg } from '../channels/index.js';
 import { clipFrames, openAudioFile, type PcmClip } from '../media/index.js';
 import type { Logger } from '../observability/index.js';
-import { readSipfragStatus, type SipCall, type TransportProtocol } from '../sip/index.js';
+import { readSipfragStatus, type SipCall } from '../sip/index.js';
 import {
   ConflictError,
   NotFoundError,
   type Cache,
-  type OutboundTrunk,
   type ParticipantRecord,
   type Store,
 } from '../store/index.js';
-import { CallFailedError, sipStatusOf, type CallService } from './call-service.js';
+import { CallFailedError, type CallService } from './call-service.js';
 import {
   CallControlRefusal,
   type CallControl,
@@ -27,7 +26,7 @@ import {
   type DialRequest,
   type MoveTarget,
 } from './control-types.js';
-import { checkDestination, pickCallerId } from './dispatch/index.js';
+import { DialPlanner, failedEnd, sendDigits, type DialPlan } from './dial-plan.js';
 import { applyLink, bridgeLink, dropLink, echoLink, roomLink } from './links.js';
 import type { LiveCall, LiveCalls, LiveParticipant } from './live-calls.js';
 import type { RoomRegistry } from './rooms.js';
@@ -56,13 +55,17 @@ const REFER_PROGRESS_MS = 32_000;
 
 /** {@link CallControl} over the live call model; see the module comment. */
 export class LiveCallControl implements CallControl {
-  constructor(private readonly options: LiveCallControlOptions) {}
+  private readonly planner: DialPlanner;
+
+  constructor(private readonly options: LiveCallControlOptions) {
+    this.planner = new DialPlanner(options);
+  }
 
   async dial(request: DialRequest): Promise<CallSnapshot> {
-    const plan = await this.planDial(request.to, request.trunkId, request.from);
+    const plan = await this.planner.plan(request.to, request.trunkId, request.from);
     if (request.target) this.checkTarget(request.target);
     const { live } = this.options;
-    const release = await this.takeTrunkSlot(plan.trunk);
+    const release = await this.planner.takeTrunkSlot(plan.trunk);
     let record: LiveCall;
     let participant: LiveParticipant;
     try {
@@ -82,7 +85,9 @@ export class LiveCallControl implements CallControl {
       this.options.logger.error({ err: err.message, callId: record.id }, 'dialling failed');
     });
     if (request.waitUntilAnswered) await outcome;
-    return live.snapshot(record.id);
+    // The call the participant is in now: with a call target, the one it joined (the call
+    // made for the dial has ended empty, and its snapshot would list nobody).
+    return live.snapshot(participant.callId);
   }
 
   async hangup(callId: string, reason = 'api-hangup'): Promise<void> {
@@ -90,7 +95,10 @@ export class LiveCallControl implements CallControl {
     await Promise.all(
       [...call.participants.values()].map(async (p) => {
         if (p.leg) await p.leg.hangup(reason);
-        else if (p.sip) await p.sip.hangup(reason);
+        else if (p.sip) {
+          p.cancelReason = reason;
+          await p.sip.hangup(reason);
+        }
       }),
     );
   }
@@ -101,8 +109,9 @@ export class LiveCallControl implements CallControl {
   }
 
   async play(callId: string, file: string, participantId?: string): Promise<void> {
-    const resolved = await this.resolveMedia(file);
+    // The call first: a request about a call that is gone is a 404 whatever file it names.
     const call = this.requireCall(callId);
+    const resolved = await this.resolveMedia(file);
     const targets = participantId
       ? [this.requireParticipant(call, participantId)]
       : [...call.participants.values()].filter((p) => p.leg);
@@ -134,14 +143,20 @@ export class LiveCallControl implements CallControl {
     const call = this.requireCall(callId);
     const participant = this.pickParticipant(callId, opts.participantId);
     const leg = this.requireLeg(participant, 'participantId');
-    const plan = await this.planDial(to, opts.trunkId, undefined);
+    if (participant.state === 'transferring') {
+      throw new ConflictError(
+        'participantId',
+        `participant ${participant.id} is being transferred`,
+      );
+    }
+    const plan = await this.planner.planTransfer(to, opts.trunkId);
     const sip = participant.sip;
     if (sip && sip.state === 'answered' && mayRefer(sip) && !opts.trunkId) {
       const uri = /^sips?:/i.test(to) ? to : this.options.ourUri(to);
       const status = await sip.refer(`<${uri}>`).catch(() => 0);
       if (status >= 200 && status < 300) {
         this.options.live.transferring(participant);
-        this.followRefer(sip, leg);
+        this.followRefer(sip, leg, participant);
         return { method: 'refer' };
       }
       this.options.logger.info(
@@ -162,7 +177,8 @@ export class LiveCallControl implements CallControl {
   }
 
   async hold(callId: string, participantId: string, held: boolean): Promise<ParticipantRecord> {
-    const participant = this.requireParticipant(this.requireCall(callId), participantId);
+    const call = this.requireCall(callId);
+    const participant = this.requireParticipant(call, participantId);
     const leg = this.requireLeg(participant, 'participantId');
     if (participant.held !== held) {
       if (held) {
@@ -175,7 +191,12 @@ export class LiveCallControl implements CallControl {
         leg.output.clear();
         await leg.hold(false).catch(() => false);
         const link = participant.link;
-        if (link && !link.off) link.off = link.connect();
+        // A bridge is shared: while its other party is still held, it stays down (that party
+        // hears its music, not us); its own resume connects it.
+        const peerHeld = [...call.participants.values()].some(
+          (p) => p !== participant && p.link === link && p.held,
+        );
+        if (link && !link.off && !peerHeld) link.off = link.connect();
       }
     }
     return this.options.live.update(participant, { held });
@@ -200,12 +221,17 @@ export class LiveCallControl implements CallControl {
     return (await live.snapshot(target.id)).participants.find((p) => p.id === participant.id)!;
   }
 
-  /** The room a call's parties are mixed in, turning its echo or bridge into one if needed. */
+  /**
+   * The room a call's parties are mixed in, turning its echo or bridge into one if needed. A
+   * party already in a named room (moved there) keeps it, and the others join it.
+   */
   private roomOf(call: LiveCall): string {
     if (call.room) return call.room;
-    const room = `call-${call.id}`;
-    for (const p of call.participants.values()) {
-      if (!p.leg) continue;
+    const parties = [...call.participants.values()];
+    const room =
+      parties.find((p) => p.link?.kind === 'room' && p.link.room)?.link?.room ?? `call-${call.id}`;
+    for (const p of parties) {
+      if (!p.leg || (p.link?.kind === 'room' && p.link.room === room)) continue;
       dropLink(p);
       applyLink([p], roomLink(this.options.rooms, room, p.leg));
       void this.options.live.update(p, { room }).catch(() => undefined);
@@ -215,37 +241,6 @@ export class LiveCallControl implements CallControl {
   }
 
   // ---- dialling -----------------------------------------------------------------------------
-
-  /** Where and how to call `to`; refuses a policy breach before anything is sent. */
-  private async planDial(
-    to: string,
-    trunkId: string | undefined,
-    from: string | undefined,
-  ): Promise<DialPlan> {
-    if (trunkId) {
-      const trunk = await this.options.store.trunks.getOutbound(trunkId);
-      if (!trunk) throw new NotFoundError('outbound trunk', trunkId);
-      const destination = checkDestination(trunk, to);
-      if (!destination.ok) throw new CallControlRefusal('to', destination.reason, 403);
-      const caller = pickCallerId(trunk, from);
-      if (!caller.ok) throw new CallControlRefusal('from', caller.reason, 400);
-      return {
-        target: `sip:${destination.normalised}@${trunk.address}`,
-        trunk,
-        from: caller.callerId,
-        transport: trunk.transport as TransportProtocol,
-      };
-    }
-    if (/^sips?:/i.test(to)) return { target: to, from };
-    if (await this.options.calls.isRegistered(to)) return { target: to, from };
-    throw new CallControlRefusal(
-      'trunkId',
-      /^\+?[0-9*#]+$/.test(to)
-        ? 'a phone number needs an outbound trunk (trunkId)'
-        : 'not a registered user or a SIP URI; a phone number needs an outbound trunk (trunkId)',
-      400,
-    );
-  }
 
   private checkTarget(target: CallTarget): void {
     if (target.type === 'call' && !this.options.live.get(target.callId)) {
@@ -279,11 +274,7 @@ export class LiveCallControl implements CallControl {
     } catch (err) {
       await release();
       const failure = err instanceof CallFailedError ? err : undefined;
-      live.failed(participant, {
-        reason: failure?.reason ?? 'dial-failed',
-        status: failure?.status ?? sipStatusOf(err),
-        by: 'remote',
-      });
+      live.failed(participant, failedEnd(participant, err));
       if (!failure) throw err;
       return;
     }
@@ -331,42 +322,34 @@ export class LiveCallControl implements CallControl {
     }
   }
 
-  /** Reserves a call on an outbound trunk with a limit; resolves with its release. */
-  private async takeTrunkSlot(trunk: OutboundTrunk | undefined): Promise<() => Promise<void>> {
-    if (!trunk || trunk.maxConcurrentCalls <= 0) return async () => undefined;
-    const key = `outbound-trunk:${trunk.id}:calls`;
-    const inUse = await this.options.cache.incr(key, { ttlMs: 6 * 3600_000 });
-    if (inUse > trunk.maxConcurrentCalls) {
-      await this.options.cache.decr(key);
-      throw new CallControlRefusal(
-        'trunkId',
-        `outbound trunk ${trunk.id} is at its limit of ${trunk.maxConcurrentCalls} calls`,
-        503,
-      );
-    }
-    let released = false;
-    return async () => {
-      if (released) return;
-      released = true;
-      await this.options.cache.decr(key);
-    };
-  }
-
   // ---- transfer -----------------------------------------------------------------------------
 
-  /** After an accepted REFER: the far end's NOTIFYs say how it went; success ends our leg. */
-  private followRefer(sip: SipCall, leg: Leg): void {
+  /**
+   * After an accepted REFER: the far end's NOTIFYs say how it went; success ends our leg, and
+   * a failure (or no final word in time) leaves the party in the call as it was.
+   */
+  private followRefer(sip: SipCall, leg: Leg, participant: LiveParticipant): void {
     const done = (): void => {
       clearTimeout(timer);
       sip.off('notify', onNotify);
     };
+    const failed = (): void => {
+      done();
+      // No longer `transferring`: back to answered, or on hold if it was held before.
+      if (!leg.isEnded) {
+        void this.options.live
+          .update(participant, { held: participant.held })
+          .catch(() => undefined);
+      }
+    };
     const onNotify = (req: { body: Buffer }): void => {
       const status = readSipfragStatus(req.body);
       if (status === undefined || status < 200) return;
+      if (status >= 300) return failed();
       done();
-      if (status < 300 && !leg.isEnded) void leg.hangup('transferred');
+      if (!leg.isEnded) void leg.hangup('transferred');
     };
-    const timer = setTimeout(done, REFER_PROGRESS_MS);
+    const timer = setTimeout(failed, REFER_PROGRESS_MS);
     timer.unref();
     sip.on('notify', onNotify);
     void leg.ended.then(done);
@@ -397,12 +380,7 @@ export class LiveCallControl implements CallControl {
         onCall: (sip) => (target.sip = sip),
       });
     } catch (err) {
-      const failure = err instanceof CallFailedError ? err : undefined;
-      live.failed(target, {
-        reason: failure?.reason ?? 'dial-failed',
-        status: failure?.status,
-        by: 'remote',
-      });
+      live.failed(target, failedEnd(target, err));
       // The transfer failed: the party stays where it was.
       void live.update(participant, { held: false }).catch(() => undefined);
       return;
@@ -472,26 +450,9 @@ export class LiveCallControl implements CallControl {
   }
 }
 
-/** A dial destination worked out by {@link LiveCallControl.planDial}. */
-interface DialPlan {
-  target: string;
-  trunk?: OutboundTrunk;
-  from?: string;
-  transport?: TransportProtocol;
-}
-
 /** REFER is worth trying unless the far end's Allow (when it sent one) leaves it out. */
 function mayRefer(sip: SipCall): boolean {
   if (sip.direction !== 'inbound') return true;
   const allow = sip.invite.headers.get('Allow');
   return allow === undefined || /\bREFER\b/i.test(allow);
-}
-
-/** Sends digits, `w` pausing 500 ms (as dialers do for IVR menus after answer). */
-async function sendDigits(leg: Leg, digits: string): Promise<void> {
-  for (const part of digits.split(/(w+)/i)) {
-    if (part === '') continue;
-    if (/^w+$/i.test(part)) await new Promise((r) => setTimeout(r, 500 * part.length));
-    else if (!leg.isEnded) await leg.sendDtmf(part);
-  }
 }

@@ -54,7 +54,10 @@ export type MoveTarget = { room: string } | { callId: string };
  * {@link CallControlRefusal}.
  */
 export interface CallControl {
-  /** Dials out; see {@link DialRequest}. */
+  /**
+   * Dials out; see {@link DialRequest}. Resolves with the call the new participant is in: the
+   * call made for it, or once answered with a `call` target, the call it joined.
+   */
   dial(request: DialRequest): Promise<CallSnapshot>;
   /** Hangs up every participant of a live call. */
   hangup(callId: string, reason?: string): Promise<void>;

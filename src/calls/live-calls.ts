@@ -58,6 +58,8 @@ export interface LiveParticipant {
   link?: Link;
   muted: boolean;
   held: boolean;
+  /** Why we cancelled it ourselves while it rang (an API hang-up), for its record. */
+  cancelReason?: string;
 }
 
 /** A call with live participants. */

@@ -99,4 +99,20 @@ describe('collectPin', () => {
     press('13');
     await expect(result).resolves.toBe('rejected');
   });
+
+  it('takes keys typed during the wrong-PIN notice as the next entry', async () => {
+    let finishWrong!: () => void;
+    const { leg, options, press } = setup({
+      play: (file) =>
+        file === 'wrong.wav' ? new Promise<void>((r) => (finishWrong = r)) : Promise.resolve(),
+    });
+    const result = collectPin(leg, options);
+    await vi.advanceTimersByTimeAsync(0);
+    press('0000');
+    await vi.advanceTimersByTimeAsync(0);
+    // "That PIN is not correct" is still playing: the caller types again at once.
+    press('1234');
+    await expect(result).resolves.toBe('accepted');
+    finishWrong();
+  });
 });

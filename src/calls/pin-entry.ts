@@ -26,23 +26,32 @@ export type PinEntryResult = 'accepted' | 'rejected' | 'hung-up';
 /**
  * Asks for the PIN until it is right or the attempts run out. An entry ends with `#`, when as
  * many digits as the PIN has were pressed, or on a timeout (an empty entry counts as a wrong
- * one). A key pressed during a prompt cuts the prompt and starts the entry.
+ * one). A key pressed during a prompt (the request, or the wrong-PIN notice before the next
+ * try) cuts the prompt and starts the entry.
  */
 export async function collectPin(leg: Leg, options: PinEntryOptions): Promise<PinEntryResult> {
   const attempts = options.attempts ?? 3;
+  let prompts = [options.prompts.enter];
   for (let i = 0; i < attempts; i++) {
     if (leg.isEnded) return 'hung-up';
-    const entry = await readEntry(leg, options);
+    const entry = await readEntry(leg, options, prompts);
     if (entry === undefined) return 'hung-up';
     if (samePin(entry, options.pin)) return 'accepted';
     if (leg.isEnded) return 'hung-up';
-    await options.play(options.prompts.wrong);
+    // The next entry is already listening while "wrong PIN" plays: callers often type again
+    // at once, and keys pressed during that prompt must not be lost.
+    prompts = [options.prompts.wrong, options.prompts.enter];
   }
+  await options.play(options.prompts.wrong);
   return leg.isEnded ? 'hung-up' : 'rejected';
 }
 
-/** One entry: the digits pressed, or undefined when the leg ended. */
-function readEntry(leg: Leg, options: PinEntryOptions): Promise<string | undefined> {
+/** One entry, after `prompts`: the digits pressed, or undefined when the leg ended. */
+function readEntry(
+  leg: Leg,
+  options: PinEntryOptions,
+  prompts: string[],
+): Promise<string | undefined> {
   const firstMs = options.firstDigitTimeoutMs ?? 10_000;
   const nextMs = options.interDigitTimeoutMs ?? 5_000;
   return new Promise((resolve) => {
@@ -71,11 +80,15 @@ function readEntry(leg: Leg, options: PinEntryOptions): Promise<string | undefin
     };
     leg.on('dtmf', onDigit);
     void leg.ended.then(() => finish(undefined));
-    void options.play(options.prompts.enter).then(() => {
+    void (async () => {
+      for (const file of prompts) {
+        if (!prompting) return;
+        await options.play(file);
+      }
       if (!prompting) return;
       prompting = false;
       arm(firstMs);
-    });
+    })();
   });
 }
 
