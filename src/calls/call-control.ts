@@ -94,11 +94,10 @@ export class LiveCallControl implements CallControl {
     const call = this.requireCall(callId);
     await Promise.all(
       [...call.participants.values()].map(async (p) => {
-        if (p.leg) await p.leg.hangup(reason);
-        else if (p.sip) {
-          p.cancelReason = reason;
-          await p.sip.hangup(reason);
-        }
+        if (p.leg) return p.leg.hangup(reason);
+        // Still ringing: cancel it now, or as soon as its INVITE is out (adoptRinging).
+        p.cancelReason = reason;
+        if (p.sip) await p.sip.hangup(reason);
       }),
     );
   }
@@ -149,13 +148,20 @@ export class LiveCallControl implements CallControl {
         `participant ${participant.id} is being transferred`,
       );
     }
-    const plan = await this.planner.planTransfer(to, opts.trunkId);
+    // Marked before the first wait, so a second request arriving meanwhile is refused.
+    this.options.live.transferring(participant);
+    let plan: DialPlan;
+    try {
+      plan = await this.planner.planTransfer(to, opts.trunkId);
+    } catch (err) {
+      this.restoreAfterTransfer(participant);
+      throw err;
+    }
     const sip = participant.sip;
     if (sip && sip.state === 'answered' && mayRefer(sip) && !opts.trunkId) {
       const uri = /^sips?:/i.test(to) ? to : this.options.ourUri(to);
       const status = await sip.refer(`<${uri}>`).catch(() => 0);
       if (status >= 200 && status < 300) {
-        this.options.live.transferring(participant);
         this.followRefer(sip, leg, participant);
         return { method: 'refer' };
       }
@@ -269,7 +275,7 @@ export class LiveCallControl implements CallControl {
           ...Object.entries(plan.trunk?.headers ?? {}),
           ...Object.entries(request.headers ?? {}),
         ],
-        onCall: (sip) => (participant.sip = sip),
+        onCall: (sip) => adoptRinging(participant, sip),
       });
     } catch (err) {
       await release();
@@ -335,12 +341,7 @@ export class LiveCallControl implements CallControl {
     };
     const failed = (): void => {
       done();
-      // No longer `transferring`: back to answered, or on hold if it was held before.
-      if (!leg.isEnded) {
-        void this.options.live
-          .update(participant, { held: participant.held })
-          .catch(() => undefined);
-      }
+      this.restoreAfterTransfer(participant);
     };
     const onNotify = (req: { body: Buffer }): void => {
       const status = readSipfragStatus(req.body);
@@ -367,7 +368,6 @@ export class LiveCallControl implements CallControl {
     plan: DialPlan,
   ): Promise<void> {
     const { live, calls } = this.options;
-    live.transferring(participant);
     const target = await live.addParticipant(call, { kind: 'sip', identity: to });
     let targetLeg: Leg;
     try {
@@ -377,18 +377,24 @@ export class LiveCallControl implements CallControl {
         transport: plan.transport,
         credentials: plan.trunk?.credentials,
         headers: Object.entries(plan.trunk?.headers ?? {}),
-        onCall: (sip) => (target.sip = sip),
+        onCall: (sip) => adoptRinging(target, sip),
       });
     } catch (err) {
       live.failed(target, failedEnd(target, err));
-      // The transfer failed: the party stays where it was.
-      void live.update(participant, { held: false }).catch(() => undefined);
+      // The transfer failed: the party stays where it was, held or not.
+      this.restoreAfterTransfer(participant);
       return;
     }
     live.attachLeg(target, targetLeg);
     if (leg.isEnded) {
       await targetLeg.hangup('transferor-gone');
       return;
+    }
+    if (participant.held) {
+      // Off hold for real (its music stopped, its phone told), not just in the record.
+      participant.held = false;
+      leg.output.clear();
+      await leg.hold(false).catch(() => false);
     }
     const others = [...call.participants.values()].filter((p) => p !== participant && p !== target);
     for (const other of others) dropLink(other);
@@ -397,6 +403,12 @@ export class LiveCallControl implements CallControl {
     await Promise.all(
       others.map((p) => (p.leg ? p.leg.hangup('transferred') : p.sip?.hangup('transferred'))),
     );
+  }
+
+  /** A transfer that did not happen: the party is as it was (answered, or still on hold). */
+  private restoreAfterTransfer(participant: LiveParticipant): void {
+    if (participant.state === 'ended') return;
+    void this.options.live.update(participant, { held: participant.held }).catch(() => undefined);
   }
 
   // ---- lookups ------------------------------------------------------------------------------
@@ -448,6 +460,12 @@ export class LiveCallControl implements CallControl {
       400,
     );
   }
+}
+
+/** A dialled participant's INVITE is out: keep it, or cancel it when a hang-up came first. */
+function adoptRinging(participant: LiveParticipant, sip: SipCall): void {
+  participant.sip = sip;
+  if (participant.cancelReason) void sip.hangup(participant.cancelReason);
 }
 
 /** REFER is worth trying unless the far end's Allow (when it sent one) leaves it out. */

@@ -2,21 +2,13 @@
  * Live call control through the HTTP API of a whole server, with phones that play and hear
  * audio over real UDP: dialling out through an outbound trunk (a second SIP stack stands in for
  * the carrier) with digits on answer, its policy refusals before any INVITE, hang-up; mute,
- * hold with music, play, DTMF and move on live calls; and blind transfer, by REFER when the
- * phone takes one and by a bridged new leg when it refuses.
+ * hold with music, play, DTMF and move on live calls. Transfers are in call-transfer.test.ts.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../../src/app.js';
-import { configSchema } from '../../src/config/index.js';
-import { MediaClock, RtpPortPool } from '../../src/media/index.js';
-import { formatUri, type IncomingRefer, type SipCall } from '../../src/sip/index.js';
 import { frameToneShare, rms } from '../fixtures/audio-signals.js';
-import { startTestSwitchboard } from '../fixtures/test-switchboard.js';
 import {
-  Phones,
+  ControlServer,
   api,
   collectDigits,
   framesInARow,
@@ -24,121 +16,42 @@ import {
   hearsSilence,
   hearsSound,
   playTone,
-  serverSideOf,
-  serverUri,
   until,
-  type Phone,
 } from './helpers/phones.js';
-import { startStack, within, type UaStack } from './helpers/ua-stack.js';
+import { within } from './helpers/ua-stack.js';
 
 const TONE_A = 700;
 const TONE_B = 1000;
 
 describe('call control through the API', () => {
+  let ctl: ControlServer;
   let sb: Switchboard;
-  /** The phones that call the server. */
-  let phone: UaStack;
-  /** The far end of the outbound trunk. */
-  let carrier: UaStack;
-  /** The target of transfers. */
-  let carol: UaStack;
-  let dataDir: string;
-  const clock = new MediaClock();
-  const phones = new Phones(
-    new RtpPortPool({ host: '127.0.0.1', portMin: 36_400, portMax: 36_599 }),
-    clock,
-  );
-  const refuse = (call: SipCall): void => call.reject(603, 'Not expected');
-  /** What the carrier and Carol do with the next INVITE they get (a test sets it). */
-  let onCarrierCall = refuse;
-  let onCarolCall = refuse;
   let carrierInvites = 0;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'switchboard-control-'));
-    sb = await startTestSwitchboard(
-      configSchema.parse({
-        sip: { host: '127.0.0.1', port: 0, transports: ['udp'], domain: '127.0.0.1' },
-        http: { host: '127.0.0.1', port: 0 },
-        rtp: { portMin: 36_000, portMax: 36_198 },
-        dataDir,
-        logLevel: 'silent',
-        shutdownGraceMs: 2_000,
-      }),
-    );
-    phone = await startStack();
-    carrier = await startStack();
-    carol = await startStack();
-    carrier.transport.onMessage((msg) => {
+    ctl = await ControlServer.start({
+      name: 'control',
+      serverPorts: { portMin: 36_000, portMax: 36_198 },
+      phonePorts: { portMin: 36_400, portMax: 36_599 },
+      rooms: [
+        ['2001', 'r1'],
+        ['2006', 'mute-room'],
+        ['2007', 'hold-room'],
+      ],
+    });
+    sb = ctl.sb;
+    ctl.carrier.transport.onMessage((msg) => {
       if (msg.kind === 'request' && msg.method === 'INVITE') carrierInvites++;
     });
-    carrier.ua.on('call', (call) => onCarrierCall(call));
-    carol.ua.on('call', (call) => onCarolCall(call));
-    // One room per test, so a call still finishing from one test is never heard in the next.
-    for (const [number, room] of [
-      ['2001', 'r1'],
-      ['2006', 'mute-room'],
-      ['2007', 'hold-room'],
-    ] as const) {
-      await sb.store.dispatchRules.create({
-        name: `Room ${room}`,
-        calledNumber: number,
-        action: { type: 'room', room },
-      });
-    }
   });
 
-  afterEach(async () => {
-    await phones.hangUpAll();
-    onCarrierCall = refuse;
-    onCarolCall = refuse;
-  });
+  afterEach(() => ctl.reset());
 
-  afterAll(async () => {
-    await Promise.all([phone.stop(), carrier.stop(), carol.stop()]);
-    await sb.stop();
-    clock.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
-
-  const uri = (user: string): string => serverUri(sb, user);
-
-  /** A phone's answered call to the server and where it is there. */
-  async function callIn(user: string): Promise<Phone & { callId: string; participantId: string }> {
-    const p = await phones.dial(phone, uri(user));
-    return { ...p, ...(await serverSideOf(sb, p.call)) };
-  }
-
-  /** The next inbound call on a far-end stack, answered with audio. */
-  function answerNext(set: (handler: (call: SipCall) => void) => void): Promise<Phone> {
-    return within(
-      new Promise<Phone>((resolve, reject) =>
-        set((call) => void phones.answer(call).then(resolve, reject)),
-      ),
-      'an INVITE from the server',
-    );
-  }
-
-  async function createTrunk(): Promise<string> {
-    const res = await api(sb, 'POST', '/v1/trunks/outbound', {
-      name: 'Carrier',
-      address: `127.0.0.1:${carrier.port('udp')}`,
-      numbers: ['+15550001'],
-      allowedDestinationPrefixes: ['+1555'],
-    });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return res.body.id as string;
-  }
+  afterAll(() => ctl.stop());
 
   it('dials a number through an outbound trunk, sends digits on answer, and hangs up', async () => {
-    const trunkId = await createTrunk();
-    let invite: SipCall | undefined;
-    const answered = answerNext((handler) => {
-      onCarrierCall = (call) => {
-        invite = call;
-        handler(call);
-      };
-    });
+    const trunkId = await ctl.createTrunk();
+    const answered = ctl.answerNext('carrier');
     const dialled = api(sb, 'POST', '/v1/calls', {
       to: '+15550002',
       trunkId,
@@ -157,8 +70,9 @@ describe('call control through the API', () => {
       callee: '+15550002',
       trunkId,
     });
-    expect(invite!.requestUri?.user).toBe('+15550002');
-    expect(invite!.from.uri.user).toBe('+15550001');
+    // The far end's call is the INVITE it got.
+    expect(far.call.requestUri?.user).toBe('+15550002');
+    expect(far.call.from.uri.user).toBe('+15550001');
     await until('both digits at the far end', () => digits.length >= 2);
     expect(digits.map((d) => `${d.digit}:${d.source}`)).toEqual(['1:rfc4733', '2:rfc4733']);
     // The echo target: the far end hears itself.
@@ -184,10 +98,10 @@ describe('call control through the API', () => {
   });
 
   it('dials a SIP URI into a live call, whose parties then hear each other', async () => {
-    const a = await callIn('1000');
-    const carolAnswered = answerNext((handler) => (onCarolCall = handler));
+    const a = await ctl.callIn('1000');
+    const carolAnswered = ctl.answerNext('carol');
     const res = await api(sb, 'POST', '/v1/calls', {
-      to: carol.uri('carol'),
+      to: ctl.carol.uri('carol'),
       callId: a.callId,
       waitUntilAnswered: true,
     });
@@ -196,7 +110,7 @@ describe('call control through the API', () => {
     expect(res.body.call).toMatchObject({ id: a.callId, state: 'answered' });
     expect(res.body.participants).toEqual([
       expect.objectContaining({ id: a.participantId }),
-      expect.objectContaining({ identity: carol.uri('carol'), state: 'answered' }),
+      expect.objectContaining({ identity: ctl.carol.uri('carol'), state: 'answered' }),
     ]);
     const atCarol = await carolAnswered;
     playTone(a.leg, TONE_A);
@@ -205,7 +119,7 @@ describe('call control through the API', () => {
   });
 
   it('refuses a destination or caller ID outside the trunk’s policy before any INVITE', async () => {
-    const trunkId = await createTrunk();
+    const trunkId = await ctl.createTrunk();
     const invitesBefore = carrierInvites;
     const callsBefore = (await sb.store.calls.listCalls({ limit: 100 })).items.length;
 
@@ -231,8 +145,8 @@ describe('call control through the API', () => {
   });
 
   it('reports a dialled call the far end refuses as ended with its status', async () => {
-    const trunkId = await createTrunk();
-    onCarrierCall = (call) => call.reject(486, 'Busy Here');
+    const trunkId = await ctl.createTrunk();
+    ctl.onInvite.carrier = (call) => call.reject(486, 'Busy Here');
     const res = await api(sb, 'POST', '/v1/calls', {
       to: '+15550003',
       trunkId,
@@ -246,8 +160,8 @@ describe('call control through the API', () => {
   });
 
   it('mutes and unmutes what a participant says', async () => {
-    const a = await callIn('2006');
-    const b = await callIn('2006');
+    const a = await ctl.callIn('2006');
+    const b = await ctl.callIn('2006');
     playTone(a.leg, TONE_A);
     await hears(b.leg, TONE_A);
     const muteUrl = `/v1/calls/${a.callId}/participants/${a.participantId}/mute`;
@@ -261,8 +175,8 @@ describe('call control through the API', () => {
   });
 
   it('holds a participant with music, out of the room, and resumes it', async () => {
-    const a = await callIn('2007');
-    const b = await callIn('2007');
+    const a = await ctl.callIn('2007');
+    const b = await ctl.callIn('2007');
     playTone(a.leg, TONE_A);
     playTone(b.leg, TONE_B);
     await Promise.all([hears(a.leg, TONE_B), hears(b.leg, TONE_A)]);
@@ -288,7 +202,7 @@ describe('call control through the API', () => {
   });
 
   it('plays a bundled file to a call, and refuses a path outside the media folders', async () => {
-    const a = await callIn('1000');
+    const a = await ctl.callIn('1000');
     const played = await api(sb, 'POST', `/v1/calls/${a.callId}/play`, {
       file: 'prompts/welcome.wav',
     });
@@ -308,7 +222,7 @@ describe('call control through the API', () => {
   });
 
   it('sends DTMF to a participant, and answers 404 for a call that is not live', async () => {
-    const a = await callIn('1000');
+    const a = await ctl.callIn('1000');
     const digits = collectDigits(a.leg);
     const sent = await api(sb, 'POST', `/v1/calls/${a.callId}/dtmf`, {
       digits: '5#',
@@ -338,8 +252,8 @@ describe('call control through the API', () => {
   });
 
   it('moves a participant from the echo test into a room', async () => {
-    const a = await callIn('1000');
-    const b = await callIn('2001');
+    const a = await ctl.callIn('1000');
+    const b = await ctl.callIn('2001');
     playTone(a.leg, TONE_A);
     playTone(b.leg, TONE_B);
     await hears(a.leg, TONE_A, 'its own echo');
@@ -357,8 +271,8 @@ describe('call control through the API', () => {
   });
 
   it('moves a participant into another live call, ending the call it left', async () => {
-    const a = await callIn('1000');
-    const b = await callIn('1000');
+    const a = await ctl.callIn('1000');
+    const b = await ctl.callIn('1000');
     playTone(a.leg, TONE_A);
     playTone(b.leg, TONE_B);
     await Promise.all([hears(a.leg, TONE_A, 'its own echo'), hears(b.leg, TONE_B)]);
@@ -381,149 +295,5 @@ describe('call control through the API', () => {
     );
     // The moved phone's own call is untouched: only its place at the server changed.
     expect(a.call.state).toBe('answered');
-  });
-
-  it('transfers by REFER when the phone takes one', async () => {
-    const a = await callIn('1000');
-    const carolAnswered = answerNext((handler) => (onCarolCall = handler));
-    const transferred = within(
-      new Promise<Phone>((resolve, reject) => {
-        a.call.on('refer', (refer: IncomingRefer) => {
-          // The phone calls the target itself and reports how it went.
-          phones.dial(phone, formatUri(refer.target.uri)).then(async (next) => {
-            await refer.notify(200, 'OK');
-            resolve(next);
-          }, reject);
-        });
-      }),
-      'the phone to call the transfer target',
-    );
-    const res = await api(sb, 'POST', `/v1/calls/${a.callId}/transfer`, {
-      to: carol.uri('carol'),
-    });
-    expect(res.status, JSON.stringify(res.body)).toBe(202);
-    expect(res.body).toEqual({ ok: true, method: 'refer' });
-    const [next, atCarol] = await Promise.all([transferred, carolAnswered]);
-    expect(atCarol.call.requestUri?.user).toBe('carol');
-    expect(next.call.state).toBe('answered');
-    // The server leaves once the phone reports success.
-    const end = await within(a.call.ended, 'the server to hang up the transferred phone');
-    expect(end.by).toBe('remote');
-    await until('the participant record to end', async () => {
-      const participants = await api(sb, 'GET', `/v1/calls/${a.callId}/participants`);
-      return participants.body.items[0]?.state === 'ended';
-    });
-    const participants = await api(sb, 'GET', `/v1/calls/${a.callId}/participants`);
-    expect(participants.body.items[0]).toMatchObject({ endReason: 'transferred' });
-  });
-
-  it('keeps a phone in its call when the transfer it was REFERred to fails', async () => {
-    const a = await callIn('1000');
-    const reported = within(
-      new Promise<void>((resolve) => {
-        a.call.on('refer', (refer: IncomingRefer) => {
-          // The target is busy: the phone says so and stays where it was.
-          void refer.notify(486, 'Busy Here').then(resolve);
-        });
-      }),
-      'the phone to report the failed transfer',
-    );
-    const res = await api(sb, 'POST', `/v1/calls/${a.callId}/transfer`, {
-      to: carol.uri('carol'),
-    });
-    expect(res.body).toEqual({ ok: true, method: 'refer' });
-    await reported;
-    await until('the participant to be back from transferring', async () => {
-      const participants = await api(sb, 'GET', `/v1/calls/${a.callId}/participants`);
-      return participants.body.items[0]?.state === 'answered';
-    });
-    playTone(a.leg, TONE_A);
-    await hears(a.leg, TONE_A, 'the echo test still');
-    expect(a.call.state).toBe('answered');
-  });
-
-  /**
-   * A phone in the echo test transferred to Carol by a bridged new leg (its call has no
-   * 'refer' listener, so it answers the REFER with 603); resolves once they hear each other.
-   */
-  async function bridgedToCarol(): Promise<{
-    a: Awaited<ReturnType<typeof callIn>>;
-    atCarol: Phone;
-    method: unknown;
-  }> {
-    const a = await callIn('1000');
-    const carolAnswered = answerNext((handler) => (onCarolCall = handler));
-    const res = await api(sb, 'POST', `/v1/calls/${a.callId}/transfer`, {
-      to: carol.uri('carol'),
-    });
-    expect(res.status, JSON.stringify(res.body)).toBe(202);
-    const atCarol = await carolAnswered;
-    playTone(a.leg, TONE_A);
-    playTone(atCarol.leg, TONE_B);
-    await Promise.all([hears(a.leg, TONE_B, 'the transfer target'), hears(atCarol.leg, TONE_A)]);
-    return { a, atCarol, method: res.body.method };
-  }
-
-  it('transfers by a bridged new leg when the phone refuses REFER', async () => {
-    const { a, method } = await bridgedToCarol();
-    expect(method).toBe('bridge');
-    const participants = await api(sb, 'GET', `/v1/calls/${a.callId}/participants`);
-    expect(participants.body.items).toEqual([
-      expect.objectContaining({ id: a.participantId, state: 'answered' }),
-      expect.objectContaining({ identity: carol.uri('carol'), state: 'answered' }),
-    ]);
-  });
-
-  it('holds one party of a two-party bridge with music, and resume restores the bridge', async () => {
-    const { a, atCarol } = await bridgedToCarol();
-    const holdUrl = `/v1/calls/${a.callId}/participants/${a.participantId}/hold`;
-    expect((await api(sb, 'POST', holdUrl, { held: true })).body).toMatchObject({
-      state: 'on-hold',
-    });
-    await Promise.all([
-      framesInARow(
-        a.leg,
-        'hold music',
-        (f) => rms(f.samples) > 300 && frameToneShare(f, TONE_B) < 0.5,
-      ),
-      hearsSilence(atCarol.leg, 'silence from the held party'),
-    ]);
-    expect((await api(sb, 'POST', holdUrl, { held: false })).body).toMatchObject({
-      state: 'answered',
-    });
-    await Promise.all([hears(a.leg, TONE_B, 'Carol again'), hears(atCarol.leg, TONE_A)]);
-    // The bridge is whole again: one party hanging up still ends the other.
-    await atCarol.call.hangup();
-    await within(a.call.ended, 'the bridged phone to be hung up with its peer');
-  });
-
-  it('keeps a bridge down while its other party is still on hold', async () => {
-    const { a, atCarol } = await bridgedToCarol();
-    const participants = await api(sb, 'GET', `/v1/calls/${a.callId}/participants`);
-    const carolId = participants.body.items[1].id as string;
-    const holdUrl = (pid: string): string => `/v1/calls/${a.callId}/participants/${pid}/hold`;
-    expect((await api(sb, 'POST', holdUrl(a.participantId), { held: true })).status).toBe(200);
-    expect((await api(sb, 'POST', holdUrl(carolId), { held: true })).status).toBe(200);
-    // A loud tone well above the music's notes: if it reached Carol, it would dominate.
-    const LOUD_HZ = 1850;
-    a.leg.output.clear();
-    playTone(a.leg, LOUD_HZ, { levelDbfs: -3 });
-    expect((await api(sb, 'POST', holdUrl(a.participantId), { held: false })).body).toMatchObject({
-      state: 'answered',
-    });
-    // Carol, still on hold, hears her music and not the party that came back.
-    await framesInARow(
-      atCarol.leg,
-      'only hold music while still on hold',
-      (f) => rms(f.samples) > 300 && frameToneShare(f, LOUD_HZ) < 0.5,
-      50,
-    );
-    expect((await api(sb, 'POST', holdUrl(carolId), { held: false })).body).toMatchObject({
-      state: 'answered',
-    });
-    await Promise.all([
-      hears(atCarol.leg, LOUD_HZ, 'the other party once both are back'),
-      hears(a.leg, TONE_B, 'Carol once both are back'),
-    ]);
   });
 });

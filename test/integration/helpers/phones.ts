@@ -2,21 +2,28 @@
  * Phones with audio for tests of a whole server: UA stacks (ua-stack.ts) whose answered calls
  * are wrapped as SipLegs on a test RTP port pool, so a test can play tones into a call and
  * listen to what comes back over real UDP; plus the API, event and record look-ups those tests
- * share (call-routing.test.ts, call-control.test.ts).
+ * share (call-routing.test.ts, call-control.test.ts, call-transfer.test.ts), and the server with
+ * its phone and far-end stacks that the call-control suites each start ({@link ControlServer}).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'vitest';
 import { SipLeg } from '../../../src/channels/index.js';
 import type { Switchboard } from '../../../src/app.js';
+import { configSchema } from '../../../src/config/index.js';
 import {
+  MediaClock,
+  RtpPortPool,
   toneFrames,
   type AudioFrame,
   type DtmfEvent,
-  type MediaClock,
   type RtpPort,
-  type RtpPortPool,
 } from '../../../src/media/index.js';
 import type { SipCall } from '../../../src/sip/index.js';
 import { frameToneShare, rms } from '../../fixtures/audio-signals.js';
-import { within, type UaStack } from './ua-stack.js';
+import { startTestSwitchboard } from '../../fixtures/test-switchboard.js';
+import { startStack, within, type UaStack } from './ua-stack.js';
 
 /** A phone's answered call and its audio. */
 export interface Phone {
@@ -278,4 +285,135 @@ export async function recordEvents(
     events.push(message as SeenEvent);
   });
   return { events, stop };
+}
+
+/** A range of RTP ports (inclusive), which no other test file may use. */
+export interface PortRange {
+  portMin: number;
+  portMax: number;
+}
+
+/** Options of {@link ControlServer.start}. */
+export interface ControlServerOptions {
+  /** Names the data folder (`switchboard-<name>-…`), for a reader of the temp folder. */
+  name: string;
+  /** The server's RTP ports. */
+  serverPorts: PortRange;
+  /** The phones' RTP ports. */
+  phonePorts: PortRange;
+  /**
+   * Dispatch rules to create, each a called number and the room it leads to. One room per test,
+   * so a call still finishing from one test is never heard in the next.
+   */
+  rooms: ReadonlyArray<readonly [number: string, room: string]>;
+}
+
+/** The stacks that take calls from a {@link ControlServer}. */
+export type FarEnd = 'carrier' | 'carol';
+
+/** A phone's answered call to the server and where it is there. */
+export type CalledIn = Phone & ServerSide;
+
+const refuse = (call: SipCall): void => call.reject(603, 'Not expected');
+
+/**
+ * A whole server driven through its HTTP API, with the SIP stacks around it: `phone` calls the
+ * server, `carrier` stands in for the far end of outbound trunks ({@link createTrunk}) and
+ * `carol` is a SIP URI to dial or transfer to. The far ends refuse every INVITE unless a test
+ * says otherwise in {@link onInvite} (reset after each test by {@link reset}).
+ */
+export class ControlServer {
+  /** What each far end does with the next INVITE it gets. */
+  readonly onInvite: Record<FarEnd, (call: SipCall) => void> = { carrier: refuse, carol: refuse };
+
+  private constructor(
+    readonly sb: Switchboard,
+    /** The phones that call the server. */
+    readonly phone: UaStack,
+    /** The far end of outbound trunks. */
+    readonly carrier: UaStack,
+    /** A SIP URI to dial into calls and transfer to. */
+    readonly carol: UaStack,
+    /** Dials and answers with audio, and hangs up after each test. */
+    readonly phones: Phones,
+    private readonly clock: MediaClock,
+    private readonly dataDir: string,
+  ) {
+    carrier.ua.on('call', (call) => this.onInvite.carrier(call));
+    carol.ua.on('call', (call) => this.onInvite.carol(call));
+  }
+
+  /** Starts the server with its rules, and the stacks. */
+  static async start(options: ControlServerOptions): Promise<ControlServer> {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), `switchboard-${options.name}-`));
+    const sb = await startTestSwitchboard(
+      configSchema.parse({
+        sip: { host: '127.0.0.1', port: 0, transports: ['udp'], domain: '127.0.0.1' },
+        http: { host: '127.0.0.1', port: 0 },
+        rtp: options.serverPorts,
+        dataDir,
+        logLevel: 'silent',
+        shutdownGraceMs: 2_000,
+      }),
+    );
+    for (const [number, room] of options.rooms) {
+      await sb.store.dispatchRules.create({
+        name: `Room ${room}`,
+        calledNumber: number,
+        action: { type: 'room', room },
+      });
+    }
+    const [phone, carrier, carol] = await Promise.all([startStack(), startStack(), startStack()]);
+    const clock = new MediaClock();
+    const phones = new Phones(new RtpPortPool({ host: '127.0.0.1', ...options.phonePorts }), clock);
+    return new ControlServer(sb, phone, carrier, carol, phones, clock, dataDir);
+  }
+
+  /** A SIP URI of `user` at the server. */
+  uri(user: string): string {
+    return serverUri(this.sb, user);
+  }
+
+  /** Calls `user` at the server from the phone stack; resolves once answered and recorded. */
+  async callIn(user: string): Promise<CalledIn> {
+    const p = await this.phones.dial(this.phone, this.uri(user));
+    return { ...p, ...(await serverSideOf(this.sb, p.call)) };
+  }
+
+  /** The next INVITE at `farEnd`, answered with audio. */
+  answerNext(farEnd: FarEnd): Promise<Phone> {
+    return within(
+      new Promise<Phone>((resolve, reject) => {
+        this.onInvite[farEnd] = (call) => void this.phones.answer(call).then(resolve, reject);
+      }),
+      `an INVITE from the server at ${farEnd}`,
+    );
+  }
+
+  /** Creates an outbound trunk to the carrier (+1555… only, caller ID +15550001); its id. */
+  async createTrunk(): Promise<string> {
+    const res = await api(this.sb, 'POST', '/v1/trunks/outbound', {
+      name: 'Carrier',
+      address: `127.0.0.1:${this.carrier.port('udp')}`,
+      numbers: ['+15550001'],
+      allowedDestinationPrefixes: ['+1555'],
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return res.body.id as string;
+  }
+
+  /** After each test: hangs up the phones' calls, and the far ends refuse again. */
+  async reset(): Promise<void> {
+    await this.phones.hangUpAll();
+    this.onInvite.carrier = refuse;
+    this.onInvite.carol = refuse;
+  }
+
+  /** Stops the stacks, the server and the clock, and removes the data folder. */
+  async stop(): Promise<void> {
+    await Promise.all([this.phone.stop(), this.carrier.stop(), this.carol.stop()]);
+    await this.sb.stop();
+    this.clock.stop();
+    await rm(this.dataDir, { recursive: true, force: true });
+  }
 }
