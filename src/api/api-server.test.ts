@@ -47,6 +47,7 @@ const ROUTE_TABLE = [
   'GET /v1/calls',
   'GET /v1/calls/{id}',
   'GET /v1/calls/{id}/participants',
+  'GET /v1/calls/{id}/turns',
   'GET /v1/api-keys',
   'POST /v1/api-keys',
   'DELETE /v1/api-keys/{id}',

@@ -24,6 +24,16 @@ export interface RouterPrompts {
   goodbye: string;
 }
 
+/**
+ * Runs AI agents on answered legs (the voice room provides it; calls cannot import it). A rule
+ * naming an agent the runner does not know is answered 480.
+ */
+export interface AgentRunner {
+  has(agentId: string): boolean;
+  /** Talks with the leg until the conversation ends (the leg may stay up, e.g. transferred). */
+  run(leg: Leg, context: { callId: string; participantId: string; agentId: string }): Promise<void>;
+}
+
 /** Settings of an {@link InboundRouter}. */
 export interface InboundRouterOptions {
   calls: CallService;
@@ -38,6 +48,8 @@ export interface InboundRouterOptions {
   /** Built-in extensions that work without any rule (tests and first steps). */
   extensions: { echo: string; prompt: string; promptFile: string };
   prompts: RouterPrompts;
+  /** AI agents for `agent` rules. */
+  agents?: AgentRunner;
   /** Ring time for calls to registered users (ms). */
   userRingTimeoutMs?: number;
   /** Told about each INVITE refused by trunk admission. */
@@ -194,8 +206,21 @@ export class InboundRouter {
         });
       case 'reject':
         return this.reject(caller, call, action.status, action.reason ?? 'Rejected by rule');
+      case 'agent': {
+        const agents = this.options.agents;
+        if (agents?.has(action.agentId)) {
+          return this.withLeg(caller, call, (leg) =>
+            agents.run(leg, {
+              callId: record.id,
+              participantId: caller.id,
+              agentId: action.agentId,
+            }),
+          );
+        }
+        this.options.logger.warn({ callId: call.id }, 'dispatch rule names an unknown agent');
+        return this.reject(caller, call, 480, 'Agent not available');
+      }
       case 'flow':
-      case 'agent':
       case 'enqueue':
         // Flows, AI agents and queues are built by later releases; a rule naming one is kept,
         // and its calls are told plainly that the target is unavailable.

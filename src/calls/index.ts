@@ -26,7 +26,12 @@ export {
   type OpenCallInput,
 } from './live-calls.js';
 export { RoomRegistry } from './rooms.js';
-export { InboundRouter, type InboundRouterOptions, type RouterPrompts } from './inbound-router.js';
+export {
+  InboundRouter,
+  type AgentRunner,
+  type InboundRouterOptions,
+  type RouterPrompts,
+} from './inbound-router.js';
 export { LiveCallControl, type LiveCallControlOptions } from './call-control.js';
 export { ensureDemoTenant, DEMO_ROOM, type DemoTenant } from './demo-tenant.js';
 export { collectPin, type PinEntryOptions, type PinEntryResult } from './pin-entry.js';

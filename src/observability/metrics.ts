@@ -52,12 +52,22 @@ export interface ApiMetrics {
   webhookDeliveries: Counter<'outcome'>;
 }
 
+/** Voice-bot conversations. */
+export interface VoiceMetrics {
+  /** Per turn, from the caller's end of speech to each stage (`stage` label). */
+  turnLatencySeconds: Histogram<'stage'>;
+  /** Timeouts, barge-ins, provider switches and errors, by type. */
+  events: Counter<'type'>;
+  activeSessions: Gauge;
+}
+
 /** A registry plus the named metrics. */
 export interface Metrics {
   registry: Registry;
   sip: SipMetrics;
   media: MediaMetrics;
   api: ApiMetrics;
+  voice: VoiceMetrics;
 }
 
 /** Creates a fresh registry with process metrics and the SIP metrics. */
@@ -120,6 +130,26 @@ export function createMetrics(): Metrics {
         name: 'switchboard_webhook_deliveries_total',
         help: 'Webhook delivery attempts by outcome (delivered, retry, failed)',
         labelNames: ['outcome'],
+        registers: r,
+      }),
+    },
+    voice: {
+      turnLatencySeconds: new Histogram({
+        name: 'switchboard_voice_turn_latency_seconds',
+        help: "Per voice turn, time from the caller's end of speech to each stage",
+        labelNames: ['stage'],
+        buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10],
+        registers: r,
+      }),
+      events: new Counter({
+        name: 'switchboard_voice_events_total',
+        help: 'Voice session events: timeouts, barge-ins, provider switches, errors',
+        labelNames: ['type'],
+        registers: r,
+      }),
+      activeSessions: new Gauge({
+        name: 'switchboard_voice_active_sessions',
+        help: 'Voice-bot sessions running',
         registers: r,
       }),
     },

@@ -21,6 +21,7 @@ import {
   dispatchRuleRepository,
 } from './repositories/dispatch-rules.js';
 import { type TrunkRepository, trunkRepository } from './repositories/trunks.js';
+import { type VoiceTurnRepository, voiceTurnRepository } from './repositories/voice-turns.js';
 import { type WebhookRepository, webhookRepository } from './repositories/webhooks.js';
 
 /**
@@ -61,6 +62,8 @@ export interface Repositories {
   calls: CallRepository;
   apiKeys: ApiKeyRepository;
   webhooks: WebhookRepository;
+  /** The turns of voice-bot conversations, stored with their call. */
+  voiceTurns: VoiceTurnRepository;
 }
 
 /** The opened store. */
@@ -87,6 +90,7 @@ function repositories(db: Db): Repositories {
     calls: callRepository(db),
     apiKeys: apiKeyRepository(db),
     webhooks: webhookRepository(db),
+    voiceTurns: voiceTurnRepository(db),
   };
 }
 

@@ -61,3 +61,16 @@ export function pgErrorCode(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The name of the constraint a driver error names (`pg` and PGlite both carry `constraint` on
+ * integrity violations), looking through the wrappers like {@link pgErrorCode}.
+ */
+export function pgConstraintName(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Object && depth < 5; depth++) {
+    const constraint = (e as { constraint?: unknown }).constraint;
+    if (typeof constraint === 'string' && constraint !== '') return constraint;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

@@ -16,6 +16,7 @@ export const ID_PREFIX = {
   apiKey: 'key',
   webhook: 'wh',
   delivery: 'whd',
+  voiceTurn: 'vt',
 } as const;
 
 /** A new id with the given prefix. */

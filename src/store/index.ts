@@ -1,6 +1,7 @@
 /**
- * The persistent store: control-plane data (trunks, dispatch rules, call history, API keys,
- * webhooks) in PostgreSQL, embedded (PGlite) or external. Open it with {@link openStore}.
+ * The persistent store: control-plane data (trunks, dispatch rules, call history and voice-bot
+ * turns, API keys, webhooks) in PostgreSQL, embedded (PGlite) or external. Open it with
+ * {@link openStore}.
  */
 export { MIGRATIONS_FOLDER, openStore } from './database.js';
 export type { Repositories, Store, StoreOptions } from './database.js';
@@ -29,6 +30,7 @@ export type {
   OutboundTrunkPatch,
   TrunkRepository,
 } from './repositories/trunks.js';
+export type { VoiceTurnInput, VoiceTurnRepository } from './repositories/voice-turns.js';
 export type {
   DeliveryInput,
   DeliveryPatch,

@@ -139,6 +139,41 @@ export interface ParticipantRecord {
   leftAt?: Date;
 }
 
+/**
+ * One exchange of a voice-bot conversation: what the caller said, what the bot answered, how
+ * long each stage took, and what went wrong. Stored with the call (deleted with it).
+ */
+export interface VoiceTurnRecord {
+  /** `vt_…`. */
+  id: string;
+  callId: string;
+  /** The participant (leg) the bot talked to, when known. */
+  participantId?: string;
+  /** 0-based order within the call; one turn per index. */
+  index: number;
+  /** What the caller said (final transcript; personal data). */
+  userText: string;
+  /** What the bot said, as heard: cut at the barge-in point when interrupted. */
+  assistantText: string;
+  /** The caller interrupted the answer (barge-in); assistantText is what was heard. */
+  interrupted: boolean;
+  /**
+   * Milliseconds from the caller's end of speech to each stage (absent when not reached):
+   * `sttFinal`, `responderFirstToken`, `ttsFirstAudio`, `firstPacket`. Plus durations inside
+   * providers: `sttMs`, `responderMs`, `ttsMs`.
+   */
+  latency: Record<string, number>;
+  /**
+   * What happened out of the ordinary, in order: e.g. `{ type: 'soft-timeout', atMs }`,
+   * `{ type: 'provider-switch', from, to, reason }`, `{ type: 'hard-timeout' }`,
+   * `{ type: 'recognition-retry', attempt }`, `{ type: 'barge-in', heardMs }` … Stored as JSON:
+   * they read back as JSON values (a `Date` as its ISO string, `undefined` fields dropped).
+   */
+  events: Array<Record<string, unknown>>;
+  startedAt: Date;
+  endedAt?: Date;
+}
+
 /** What an API key may do. */
 export type ApiScope = 'admin' | 'operator' | 'agent' | 'read-only';
 

@@ -1,7 +1,8 @@
 /**
- * Store contract, part 2: call history, participants, API keys, webhooks and deliveries, on
- * PGlite and PostgreSQL alike (see testing/backends.ts). Tests share one store per backend and
- * keep to their own records (calls in a time range of their own, ids they created).
+ * Store contract, part 2: call history, participants, voice turns, API keys, webhooks and
+ * deliveries, on PGlite and PostgreSQL alike (see testing/backends.ts). Tests share one store
+ * per backend and keep to their own records (calls in a time range of their own, ids they
+ * created).
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -361,6 +362,160 @@ describeEachBackend('store contract: calls, API keys, webhooks', (ctx) => {
       await webhooks.delete(hook.id);
       expect(await webhooks.getDelivery(early.id)).toBeUndefined();
       expect(await webhooks.listDeliveries({ webhookId: hook.id })).toEqual([]);
+    });
+  });
+
+  describe('voice turns', () => {
+    it('records turns of a call and lists them by index', async () => {
+      const { calls, voiceTurns } = ctx.store;
+      const call = await calls.createCall({ direction: 'inbound', caller: '+1', callee: '+2' });
+      const participant = await calls.addParticipant({
+        callId: call.id,
+        kind: 'sip',
+        identity: '+1',
+      });
+      const startedAt = new Date(call.createdAt.getTime() + 3000);
+      const endedAt = new Date(startedAt.getTime() + 4250);
+      // Written out of order: the listing follows the index, not the insertion.
+      const second = await voiceTurns.addTurn({
+        callId: call.id,
+        participantId: participant.id,
+        index: 1,
+        userText: 'And on Sunday?',
+        assistantText: 'On Sunday we',
+        interrupted: true,
+        latency: { sttFinal: 180, responderFirstToken: 1450, ttsFirstAudio: 1720, sttMs: 170.5 },
+        events: [
+          { type: 'soft-timeout', atMs: 1200 },
+          { type: 'provider-switch', from: 'primary', to: 'backup', reason: 'timeout' },
+          { type: 'barge-in', heardMs: 830, detail: { words: ['On', 'Sunday'], vad: null } },
+        ],
+        startedAt: new Date(startedAt.getTime() + 10_000),
+        endedAt: new Date(endedAt.getTime() + 10_000),
+      });
+      const first = await voiceTurns.addTurn({
+        callId: call.id,
+        index: 0,
+        userText: 'When are you open?',
+        assistantText: 'From nine to six, Monday to Saturday.',
+        startedAt,
+        endedAt,
+      });
+      expect(first).toEqual({
+        id: first.id,
+        callId: call.id,
+        participantId: undefined,
+        index: 0,
+        userText: 'When are you open?',
+        assistantText: 'From nine to six, Monday to Saturday.',
+        interrupted: false,
+        latency: {},
+        events: [],
+        startedAt,
+        endedAt,
+      });
+      expect(first.id).toMatch(/^vt_[0-9a-f]{32}$/);
+      expect(second).toMatchObject({ participantId: participant.id, interrupted: true });
+      expect(second.latency).toEqual({
+        sttFinal: 180,
+        responderFirstToken: 1450,
+        ttsFirstAudio: 1720,
+        sttMs: 170.5,
+      });
+      expect(second.events[2]).toEqual({
+        type: 'barge-in',
+        heardMs: 830,
+        detail: { words: ['On', 'Sunday'], vad: null },
+      });
+
+      const other = await calls.createCall({ direction: 'inbound', caller: '+3', callee: '+4' });
+      const elsewhere = await voiceTurns.addTurn({
+        callId: other.id,
+        index: 0,
+        userText: 'Hello?',
+        assistantText: '',
+      });
+      expect(elsewhere.endedAt).toBeUndefined();
+      expect(await voiceTurns.listTurns(call.id)).toEqual([first, second]);
+      expect(await voiceTurns.listTurns(other.id)).toEqual([elsewhere]);
+      expect(await voiceTurns.listTurns('call_nope')).toEqual([]);
+    });
+
+    it('refuses an unknown call, a taken index or id, and what cannot be stored', async () => {
+      const { calls, voiceTurns } = ctx.store;
+      const call = await calls.createCall({ direction: 'inbound', caller: '+1', callee: '+2' });
+      const turn = (index: number, extra: object = {}) =>
+        voiceTurns.addTurn({
+          callId: call.id,
+          index,
+          userText: 'hi',
+          assistantText: 'hello',
+          ...extra,
+        });
+      const taken = await turn(0);
+
+      await expect(
+        voiceTurns.addTurn({ callId: 'call_nope', index: 0, userText: 'a', assistantText: 'b' }),
+      ).rejects.toMatchObject({ name: 'NotFoundError', entity: 'call', id: 'call_nope' });
+      await expect(turn(0)).rejects.toMatchObject({ name: 'ConflictError', field: 'index' });
+      await expect(turn(1, { id: taken.id })).rejects.toMatchObject({
+        name: 'ConflictError',
+        field: 'id',
+      });
+      for (const index of [-1, 1.5, Number.NaN, 2 ** 31]) {
+        await expect(turn(index), String(index)).rejects.toMatchObject({
+          name: 'ValidationError',
+          field: 'index',
+        });
+      }
+      await expect(turn(1, { latency: { sttFinal: Number.NaN } })).rejects.toMatchObject({
+        name: 'ValidationError',
+        field: 'latency.sttFinal',
+      });
+      await expect(turn(1, { latency: { ttsMs: Infinity } })).rejects.toThrow(ValidationError);
+      await expect(turn(1, { userText: 'a\u0000b' })).rejects.toMatchObject({
+        name: 'ValidationError',
+        field: 'userText',
+      });
+      await expect(
+        turn(1, { events: [{ type: 'provider-switch', reason: { text: 'x\u0000' } }] }),
+      ).rejects.toMatchObject({ name: 'ValidationError', field: 'events' });
+      // A backslash spelled out is only text.
+      const escaped = await turn(1, { events: [{ type: 'note', text: '\\u0000' }] });
+      expect(escaped.events).toEqual([{ type: 'note', text: '\\u0000' }]);
+      expect((await voiceTurns.listTurns(call.id)).map((t) => t.index)).toEqual([0, 1]);
+    });
+
+    it('writes with a transaction, rolls back with it, and goes with its call', async () => {
+      const { calls, voiceTurns } = ctx.store;
+      const call = await calls.createCall({ direction: 'inbound', caller: '+1', callee: '+2' });
+      const committed = await ctx.store.transaction((tx) =>
+        tx.voiceTurns.addTurn({ callId: call.id, index: 0, userText: 'a', assistantText: 'b' }),
+      );
+      const boom = new Error('boom');
+      await expect(
+        ctx.store.transaction(async (tx) => {
+          await tx.voiceTurns.addTurn({
+            callId: call.id,
+            index: 1,
+            userText: 'c',
+            assistantText: 'd',
+          });
+          throw boom;
+        }),
+      ).rejects.toBe(boom);
+      expect(await voiceTurns.listTurns(call.id)).toEqual([committed]);
+
+      // Deleting the call (no repository does; an operator's purge might) deletes its turns.
+      await ctx.store.close();
+      await ctx.rawQuery(`DELETE FROM calls WHERE id = '${call.id}'`);
+      expect(
+        await ctx.rawQuery(
+          `SELECT count(*)::int AS n FROM voice_turns WHERE call_id = '${call.id}'`,
+        ),
+      ).toEqual([{ n: 0 }]);
+      const reopened = await ctx.reopen();
+      expect(await reopened.voiceTurns.listTurns(call.id)).toEqual([]);
     });
   });
 });

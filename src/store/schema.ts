@@ -30,6 +30,7 @@ import type {
   TimeWindow,
   TrunkCredentials,
   TrunkTransport,
+  VoiceTurnRecord,
   WebhookDeliveryRecord,
 } from './model.js';
 
@@ -159,6 +160,33 @@ export const participants = pgTable(
     leftAt: tstz('left_at'),
   },
   (t) => [index('participants_call_idx').on(t.callId, t.joinedAt, t.seq)],
+);
+
+/**
+ * The turns of voice-bot conversations, stored with their call and deleted with it. No foreign
+ * key to participants: a participant may move to another call, its turns stay with the call
+ * they were spoken in. The column is `turn_index` (`index` is an SQL keyword).
+ */
+export const voiceTurns = pgTable(
+  'voice_turns',
+  {
+    id: text('id').primaryKey(),
+    callId: text('call_id')
+      .notNull()
+      .references(() => calls.id, { onDelete: 'cascade' }),
+    participantId: text('participant_id'),
+    index: integer('turn_index').notNull(),
+    userText: text('user_text').notNull(),
+    assistantText: text('assistant_text').notNull(),
+    interrupted: boolean('interrupted').notNull(),
+    latency: jsonb('latency').$type<VoiceTurnRecord['latency']>().notNull(),
+    events: jsonb('events').$type<VoiceTurnRecord['events']>().notNull(),
+    startedAt: tstz('started_at').notNull(),
+    endedAt: tstz('ended_at'),
+  },
+  // Unique: one turn per position in a call (a retried write is a conflict, not a duplicate),
+  // and the index serves listTurns' `WHERE call_id = … ORDER BY turn_index`.
+  (t) => [uniqueIndex('voice_turns_call_idx').on(t.callId, t.index)],
 );
 
 /** API keys: only the SHA-256 of the secret is kept. */

@@ -133,6 +133,86 @@ describe('/v1/calls', () => {
     expect((await get('/v1/calls/call_missing/participants')).statusCode).toBe(404);
   });
 
+  it('lists the voice-bot turns of a call in order and answers 404 for unknown calls', async () => {
+    const callId = callIds[5]!;
+    const participant = await api.store.calls.addParticipant({
+      callId,
+      kind: 'sip',
+      identity: '+86138000005',
+    });
+    const startedAt = new Date(base + 5 * 60_000 + 2000);
+    await api.store.voiceTurns.addTurn({
+      callId,
+      participantId: participant.id,
+      index: 1,
+      userText: 'And on Sunday?',
+      assistantText: 'On Sunday we',
+      interrupted: true,
+      latency: { sttFinal: 190, responderFirstToken: 2100, ttsFirstAudio: 2400, responderMs: 1900 },
+      events: [
+        { type: 'soft-timeout', atMs: 1200 },
+        { type: 'provider-switch', from: 'primary', to: 'backup', reason: 'timeout' },
+        { type: 'barge-in', heardMs: 640 },
+      ],
+      startedAt: new Date(startedAt.getTime() + 8000),
+    });
+    const first = await api.store.voiceTurns.addTurn({
+      callId,
+      participantId: participant.id,
+      index: 0,
+      userText: 'When are you open?',
+      assistantText: 'From nine to six.',
+      latency: { sttFinal: 150, firstPacket: 900 },
+      startedAt,
+      endedAt: new Date(startedAt.getTime() + 3500),
+    });
+
+    const res = await get(`/v1/calls/${callId}/turns`);
+    expect(res.statusCode).toBe(200);
+    const { items } = res.json();
+    expect(items).toEqual([
+      {
+        id: first.id,
+        callId,
+        participantId: participant.id,
+        index: 0,
+        userText: 'When are you open?',
+        assistantText: 'From nine to six.',
+        interrupted: false,
+        latency: { sttFinal: 150, firstPacket: 900 },
+        events: [],
+        startedAt: '2025-03-01T08:05:02.000Z',
+        endedAt: '2025-03-01T08:05:05.500Z',
+      },
+      {
+        id: expect.stringMatching(/^vt_[0-9a-f]{32}$/),
+        callId,
+        participantId: participant.id,
+        index: 1,
+        userText: 'And on Sunday?',
+        assistantText: 'On Sunday we',
+        interrupted: true,
+        latency: {
+          sttFinal: 190,
+          responderFirstToken: 2100,
+          ttsFirstAudio: 2400,
+          responderMs: 1900,
+        },
+        events: [
+          { type: 'soft-timeout', atMs: 1200 },
+          { type: 'provider-switch', from: 'primary', to: 'backup', reason: 'timeout' },
+          { type: 'barge-in', heardMs: 640 },
+        ],
+        startedAt: '2025-03-01T08:05:10.000Z',
+      },
+    ]);
+    expect((await get(`/v1/calls/${callIds[6]}/turns`)).json()).toEqual({ items: [] });
+    const missing = await get('/v1/calls/call_missing/turns');
+    expect(missing.statusCode).toBe(404);
+    expect((await get('/v1/calls/bad%20id/turns')).statusCode).toBe(400);
+    expect((await api.app.inject({ url: `/v1/calls/${callId}/turns` })).statusCode).toBe(401);
+  });
+
   it('needs a key', async () => {
     expect((await api.app.inject({ url: '/v1/calls' })).statusCode).toBe(401);
     expect((await api.app.inject({ url: `/v1/calls/${callIds[0]}` })).statusCode).toBe(401);

@@ -1,6 +1,7 @@
 /**
- * /v1/calls: the call history, newest first, in keyset pages, and the participants (legs) of a
- * call. Read-only here; call control is in call-control.ts.
+ * /v1/calls: the call history, newest first, in keyset pages, the participants (legs) of a call
+ * and the turns of its voice-bot conversation. Read-only here; call control is in
+ * call-control.ts.
  */
 import { z } from 'zod';
 import {
@@ -9,6 +10,7 @@ import {
   type CallRecord,
   type ParticipantRecord,
   type Store,
+  type VoiceTurnRecord,
 } from '../../store/index.js';
 import { BadRequestError, type ApiRouter } from '../route-kit.js';
 import { addGetRoute } from './crud.js';
@@ -60,6 +62,27 @@ export const participantView = z.object({
   leftAt: timestamp.optional(),
 });
 
+/** A voice-bot turn as answered. */
+export const voiceTurnView = z.object({
+  id: z.string(),
+  callId: z.string(),
+  participantId: z.string().optional(),
+  index: z.number().int().min(0),
+  userText: z.string(),
+  assistantText: z.string(),
+  interrupted: z.boolean(),
+  latency: z.record(z.string(), z.number()).meta({
+    description:
+      "Milliseconds from the caller's end of speech to each stage reached (sttFinal, responderFirstToken, ttsFirstAudio, firstPacket), and durations inside providers (sttMs, responderMs, ttsMs)",
+  }),
+  events: z.array(z.record(z.string(), z.unknown())).meta({
+    description:
+      'What happened out of the ordinary, in order, each with a `type`: soft-timeout, provider-switch, hard-timeout, recognition-retry, barge-in, …',
+  }),
+  startedAt: timestamp,
+  endedAt: timestamp.optional(),
+});
+
 const callPage = z.object({
   items: z.array(callView),
   nextCursor: z.string().optional(),
@@ -100,6 +123,23 @@ export function toParticipantView(p: ParticipantRecord): z.infer<typeof particip
     joinedAt: iso(p.joinedAt),
     answeredAt: iso(p.answeredAt),
     leftAt: iso(p.leftAt),
+  };
+}
+
+/** A stored voice-bot turn as answered. */
+export function toVoiceTurnView(t: VoiceTurnRecord): z.infer<typeof voiceTurnView> {
+  return {
+    id: t.id,
+    callId: t.callId,
+    participantId: t.participantId,
+    index: t.index,
+    userText: t.userText,
+    assistantText: t.assistantText,
+    interrupted: t.interrupted,
+    latency: t.latency,
+    events: t.events,
+    startedAt: iso(t.startedAt),
+    endedAt: iso(t.endedAt),
   };
 }
 
@@ -152,6 +192,20 @@ export function registerCallRoutes(router: ApiRouter, store: Store): void {
       // The store answers an empty list for an unknown call; the API tells the two apart.
       if (!(await store.calls.getCall(params.id))) throw new NotFoundError('call', params.id);
       return { items: (await store.calls.listParticipants(params.id)).map(toParticipantView) };
+    },
+  });
+  router.add({
+    method: 'GET',
+    url: '/v1/calls/:id/turns',
+    summary:
+      'List the turns of the voice-bot conversation of a call, in order: texts, latencies, timeouts, fallbacks',
+    tag,
+    scope: 'read-only',
+    params: idParams,
+    response: listOf(voiceTurnView),
+    handler: async ({ params }) => {
+      if (!(await store.calls.getCall(params.id))) throw new NotFoundError('call', params.id);
+      return { items: (await store.voiceTurns.listTurns(params.id)).map(toVoiceTurnView) };
     },
   });
 }

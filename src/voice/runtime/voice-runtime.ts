@@ -1,0 +1,109 @@
+/**
+ * Runs AI agents on legs: for each conversation it builds a VoiceSession from the configured
+ * providers and the agent's responder, and records what happens — every turn's trace in the
+ * store (readable at /v1/calls/{id}/turns), latencies and events as metrics, notices in the log
+ * (transcripts only under `pii`).
+ */
+import type { AgentRunner } from '../../calls/index.js';
+import type { Leg } from '../../channels/index.js';
+import type { Logger, VoiceMetrics } from '../../observability/index.js';
+import type { Store } from '../../store/index.js';
+import type { SpeechToText, TextToSpeech, VoiceActivityDetector } from '../providers/types.js';
+import type { Responder, SessionTimeouts } from '../session/types.js';
+import { VoiceSession, type VoiceSessionOptions } from '../session/voice-session.js';
+
+/** One agent the runtime can run. */
+export interface AgentDefinition {
+  responder: () => Responder;
+  /** BCP 47 (default en-US). */
+  language?: string;
+  voice?: VoiceSessionOptions['voice'];
+  timeouts?: Partial<SessionTimeouts>;
+}
+
+/** Settings of a {@link VoiceRuntime}. */
+export interface VoiceRuntimeOptions {
+  /** A fresh detector per conversation (detectors keep per-stream state). */
+  vad: () => VoiceActivityDetector;
+  stt: SpeechToText;
+  tts: TextToSpeech;
+  agents: Record<string, AgentDefinition>;
+  apologyFile: string;
+  store: Pick<Store, 'voiceTurns'>;
+  metrics: VoiceMetrics;
+  logger: Logger;
+}
+
+/** See the module comment. */
+export class VoiceRuntime implements AgentRunner {
+  private readonly sessions = new Set<VoiceSession>();
+
+  constructor(private readonly options: VoiceRuntimeOptions) {}
+
+  has(agentId: string): boolean {
+    return Object.hasOwn(this.options.agents, agentId);
+  }
+
+  /** Sessions running now. */
+  get active(): number {
+    return this.sessions.size;
+  }
+
+  async run(
+    leg: Leg,
+    context: { callId: string; participantId: string; agentId: string },
+  ): Promise<void> {
+    const agent = this.options.agents[context.agentId];
+    if (!agent) throw new Error(`unknown agent ${context.agentId}`);
+    const { metrics, store } = this.options;
+    const log = this.options.logger.child({ callId: context.callId, agent: context.agentId });
+    const session = new VoiceSession({
+      leg,
+      vad: this.options.vad(),
+      stt: this.options.stt,
+      tts: this.options.tts,
+      responder: agent.responder(),
+      language: agent.language,
+      voice: agent.voice,
+      timeouts: agent.timeouts,
+      apologyFile: this.options.apologyFile,
+    });
+    session.on('turn', (trace) => {
+      for (const [stage, ms] of Object.entries(trace.latency)) {
+        metrics.turnLatencySeconds.observe({ stage }, ms / 1000);
+      }
+      for (const event of trace.events) metrics.events.inc({ type: String(event.type) });
+      log.info(
+        {
+          event: 'voice-turn',
+          index: trace.index,
+          interrupted: trace.interrupted,
+          latency: trace.latency,
+          pii: { user: trace.userText, assistant: trace.assistantText },
+        },
+        'voice turn',
+      );
+      store.voiceTurns
+        .addTurn({ ...trace, callId: context.callId, participantId: context.participantId })
+        .catch((err: Error) => log.error({ err: err.message }, 'could not record a voice turn'));
+    });
+    session.on('notice', (notice) => {
+      metrics.events.inc({ type: notice.type });
+      log.warn({ event: notice.type, reason: notice.detail }, 'voice session notice');
+    });
+    this.sessions.add(session);
+    metrics.activeSessions.set(this.sessions.size);
+    try {
+      const { reason } = await session.start();
+      log.info({ event: 'voice-session-ended', reason }, 'voice session ended');
+    } finally {
+      this.sessions.delete(session);
+      metrics.activeSessions.set(this.sessions.size);
+    }
+  }
+
+  /** Ends every session (shutdown). */
+  stopAll(): void {
+    for (const session of this.sessions) session.end('shutdown');
+  }
+}
