@@ -89,7 +89,9 @@ export class VoiceRuntime implements AgentRunner {
     });
     session.on('notice', (notice) => {
       metrics.events.inc({ type: notice.type });
-      log.warn({ event: notice.type, reason: notice.detail }, 'voice session notice');
+      // Errors and fallbacks are worth a warning; backchannels and silence prompts are normal.
+      const level = /error|fallback/.test(notice.type) ? 'warn' : 'info';
+      log[level]({ event: notice.type, reason: notice.detail }, 'voice session notice');
     });
     this.sessions.add(session);
     metrics.activeSessions.set(this.sessions.size);

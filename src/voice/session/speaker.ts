@@ -5,7 +5,12 @@
  * it can say exactly what the caller heard.
  */
 import type { Leg } from '../../channels/index.js';
-import { clipFrames, openAudioFile, type AudioFrame } from '../../media/index.js';
+import {
+  clipFrames,
+  openAudioFile,
+  type AudioFrame,
+  type PlaybackResult,
+} from '../../media/index.js';
 import type { TextToSpeech, TtsOptions } from '../providers/types.js';
 
 /** How one utterance of the bot ended. */
@@ -38,11 +43,21 @@ export interface Speech {
 
 interface SentenceSpan {
   text: string;
+  /** Frames synthesised so far. */
   frames: number;
+  /** False while (or when cut while) still being synthesised: `frames` is not its length. */
+  complete?: boolean;
 }
 
-/** Sentence ends: Western and CJK full stops, question and exclamation marks, semicolons. */
-const SENTENCE_END = /([.!?;。！？；]+["')\]」』]*)(\s+|$)/u;
+/** Frames per word / per Chinese character assumed when nothing complete says better. */
+const NOMINAL_UNIT_FRAMES = { words: 15, han: 10 };
+
+/**
+ * Sentence ends: Western full stops, question and exclamation marks and semicolons before a
+ * space (or the end); CJK full-width ones wherever they are, since Chinese puts no space after.
+ * The stop is group 1 (Western) or 2 (CJK).
+ */
+const SENTENCE_END = /([.!?;]+["')\]」』]*)(?:\s+|$)|([。！？；]+["')\]」』]*)\s*/u;
 
 /** Splits text arriving in pieces into sentences, as soon as each is complete. */
 export async function* sentences(text: string | AsyncIterable<string>): AsyncIterable<string> {
@@ -57,7 +72,7 @@ export async function* sentences(text: string | AsyncIterable<string>): AsyncIte
       const m = SENTENCE_END.exec(pending);
       // A stop at the very end may be an abbreviation or a number in progress: wait for more.
       if (!m || m.index + m[0].length >= pending.length) break;
-      const end = m.index + m[1]!.length;
+      const end = m.index + (m[1] ?? m[2])!.length;
       const sentence = pending.slice(0, end).trim();
       pending = pending.slice(end);
       if (sentence !== '') yield sentence;
@@ -72,7 +87,7 @@ function splitAll(text: string): string[] {
   for (;;) {
     const m = SENTENCE_END.exec(rest);
     if (!m) break;
-    const end = m.index + m[1]!.length;
+    const end = m.index + (m[1] ?? m[2])!.length;
     const s = rest.slice(0, end).trim();
     if (s !== '') out.push(s);
     rest = rest.slice(end);
@@ -95,16 +110,20 @@ export interface SpeakerOptions {
 
 /** See the module comment. */
 export class Speaker {
-  private current: { stop: () => void; done: Promise<SpokenResult> } | undefined;
+  /** Utterances not yet finished (a reply and a filler said while it is being prepared). */
+  private readonly active = new Set<{ stop: () => void }>();
 
   constructor(private readonly options: SpeakerOptions) {}
 
-  /** True while an utterance is playing. */
+  /** True while an utterance is playing or being prepared. */
   get speaking(): boolean {
-    return this.current !== undefined;
+    return this.active.size > 0;
   }
 
-  /** Speaks `text` after anything already queued on the leg. */
+  /**
+   * Speaks `text` after anything already queued on the leg once its first frame is ready, so
+   * an answer still being prepared does not hold up what is said meanwhile (a filler).
+   */
   speak(text: string | AsyncIterable<string>, hooks: SpeakHooks = {}): Speech {
     const { leg, tts } = this.options;
     const abort = new AbortController();
@@ -123,7 +142,7 @@ export class Speaker {
             hooks.onFirstText?.();
           }
           fullText = fullText === '' ? sentence : `${fullText} ${sentence}`;
-          const span: SentenceSpan = { text: sentence, frames: 0 };
+          const span: SentenceSpan = { text: sentence, frames: 0, complete: false };
           spans.push(span);
           for await (const frame of tts.synthesize(sentence, {
             ...options.voice,
@@ -138,6 +157,7 @@ export class Speaker {
             span.frames++;
             yield frame;
           }
+          span.complete = true;
         }
       } catch (err) {
         if (abort.signal.aborted) return;
@@ -148,9 +168,9 @@ export class Speaker {
         yield* clipFrames(clip, { startTimestampMs: 0 });
       }
     };
-    const playback = leg.output.play(source());
-    const done = playback.done.then((result): SpokenResult => {
-      if (this.current?.done === done) this.current = undefined;
+    const played = queueWhenReady(leg, source()[Symbol.asyncIterator](), abort.signal);
+    const done = played.then((result): SpokenResult => {
+      this.active.delete(entry);
       return {
         completed: result.completed && !abort.signal.aborted,
         fullText,
@@ -164,36 +184,92 @@ export class Speaker {
       // Cuts what is queued and playing now: the next tick sends nothing of it.
       leg.output.clear();
     };
-    this.current = { stop, done };
+    const entry = { stop };
+    this.active.add(entry);
     return { done, stop };
   }
 
   /** Stops whatever is being said (barge-in, hang-up). */
   stopAll(): void {
-    this.current?.stop();
+    for (const entry of [...this.active]) entry.stop();
   }
+}
+
+/**
+ * Queues `frames` on the leg's output once the first one is ready (or never, when `signal`
+ * fires first); settles with how the playback ended.
+ */
+async function queueWhenReady(
+  leg: Leg,
+  frames: AsyncIterator<AudioFrame>,
+  signal: AbortSignal,
+): Promise<PlaybackResult> {
+  const stopped = new Promise<undefined>((resolve) => {
+    if (signal.aborted) resolve(undefined);
+    signal.addEventListener('abort', () => resolve(undefined), { once: true });
+  });
+  let first: IteratorResult<AudioFrame> | undefined;
+  try {
+    first = await Promise.race([frames.next(), stopped]);
+  } catch {
+    first = { done: true, value: undefined };
+  }
+  if (!first || first.done) {
+    if (!first) void frames.return?.()?.catch(() => undefined);
+    return { completed: !signal.aborted, playedMs: 0 };
+  }
+  const head = first.value;
+  const all = async function* (): AsyncIterable<AudioFrame> {
+    try {
+      yield head;
+      yield* { [Symbol.asyncIterator]: () => frames };
+    } finally {
+      // Cleared after the first frame: the synthesis behind it is released too.
+      void frames.return?.()?.catch(() => undefined);
+    }
+  };
+  return leg.output.play(all()).done;
 }
 
 /**
  * The text the caller heard after `playedFrames` frames: sentences played whole, then the
  * words of the cut sentence in proportion to its frames played (speech rate is even enough
- * within a sentence for word granularity).
+ * within a sentence for word granularity). A sentence cut while still being synthesised has
+ * only part of its frames counted; its length is estimated from the speech rate of the
+ * complete ones (or a nominal rate), so the heard share is not overstated.
  */
 export function heardText(spans: readonly SentenceSpan[], playedFrames: number): string {
   const heard: string[] = [];
   let left = playedFrames;
   for (const span of spans) {
     if (left <= 0) break;
-    if (left >= span.frames) {
+    const cjk = /\p{Script=Han}/u.test(span.text);
+    const units = cjk ? [...span.text] : span.text.split(/\s+/);
+    const total =
+      span.complete === false
+        ? Math.max(span.frames, Math.ceil(units.length * unitFrames(spans, cjk)))
+        : span.frames;
+    if (left >= total) {
       heard.push(span.text);
       left -= span.frames;
       continue;
     }
-    const cjk = /\p{Script=Han}/u.test(span.text);
-    const units = cjk ? [...span.text] : span.text.split(/\s+/);
-    const count = Math.floor((units.length * left) / Math.max(1, span.frames));
+    const count = Math.floor((units.length * left) / Math.max(1, total));
     if (count > 0) heard.push(units.slice(0, count).join(cjk ? '' : ' '));
     break;
   }
   return heard.join(' ');
+}
+
+/** Frames per word (per character for Chinese) of the complete spans of the same script. */
+function unitFrames(spans: readonly SentenceSpan[], cjk: boolean): number {
+  let frames = 0;
+  let units = 0;
+  for (const span of spans) {
+    if (span.complete === false || /\p{Script=Han}/u.test(span.text) !== cjk) continue;
+    frames += span.frames;
+    units += cjk ? [...span.text].length : span.text.split(/\s+/).length;
+  }
+  if (units > 0) return frames / units;
+  return cjk ? NOMINAL_UNIT_FRAMES.han : NOMINAL_UNIT_FRAMES.words;
 }

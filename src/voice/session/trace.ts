@@ -2,6 +2,8 @@
  * The latency trace of one voice turn: when each stage was reached, measured from the caller's
  * end of speech, how long the providers took, and what happened on the way.
  */
+import type { Leg } from '../../channels/index.js';
+import type { AudioFrame } from '../../media/index.js';
 import type { TurnTrace } from './types.js';
 
 /** Collects one turn's timings relative to the caller's end of speech. */
@@ -55,6 +57,21 @@ export class TraceBuilder {
       endedAt: new Date(this.now()),
     };
   }
+}
+
+/**
+ * Marks `firstPacket` on `trace` at the first tick that sends a frame after the reply's first
+ * audio (the leg's tick reports what it sent); returns the function that stops watching.
+ */
+export function watchFirstPacket(leg: Leg, trace: TraceBuilder): () => void {
+  const onTick = (_said: AudioFrame, sent: AudioFrame | undefined): void => {
+    if (!sent || trace.at('firstPacket') !== undefined || trace.at('ttsFirstAudio') === undefined)
+      return;
+    trace.mark('firstPacket');
+    leg.off('tick', onTick);
+  };
+  leg.on('tick', onTick);
+  return () => leg.off('tick', onTick);
 }
 
 /** Root mean square level of PCM16 samples. */

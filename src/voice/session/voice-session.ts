@@ -17,7 +17,7 @@ import type {
   VoiceActivityDetector,
 } from '../providers/types.js';
 import { Speaker, type Speech } from './speaker.js';
-import { rms, TraceBuilder } from './trace.js';
+import { rms, TraceBuilder, watchFirstPacket } from './trace.js';
 import { TurnDetector, type TurnDetectorOptions } from './turn-detector.js';
 import {
   BACKCHANNELS,
@@ -221,7 +221,8 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
     const utterance = this.utterance;
     if (utterance) {
       utterance.stream.write(sttFrame);
-      utterance.speechMs += 20;
+      // Speech only: not the trailing silence the VAD waits through before it ends an utterance.
+      if (this.options.vad.lastProbability >= 0.5) utterance.speechMs += 20;
       if (
         utterance.duringPlayback &&
         !utterance.echo &&
@@ -237,12 +238,12 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
       while (this.prefix.length > keep) this.prefix.shift();
     }
     for (const event of events) {
-      if (event.type === 'speech-start') this.speechStarted(said);
+      if (event.type === 'speech-start') this.speechStarted(said, event.atMs);
       else this.speechEnded();
     }
   }
 
-  private speechStarted(said: AudioFrame): void {
+  private speechStarted(said: AudioFrame, startedAtMs: number): void {
     clearTimeout(this.silenceTimer);
     clearTimeout(this.pendingTimer);
     this.silencePrompts = 0;
@@ -257,7 +258,8 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
     const utterance: Utterance = {
       stream,
       text: '',
-      speechMs: 0,
+      // The speech the VAD needed to be sure counts too.
+      speechMs: Math.max(0, said.timestampMs + 20 - startedAtMs),
       duringPlayback,
       echo,
       interrupted: false,
@@ -303,12 +305,12 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
   private utteranceDone(utterance: Utterance): void {
     if (this.stopped) return;
     const text = utterance.text;
-    if (utterance.echo && !utterance.interrupted) return;
+    if (utterance.echo && !utterance.interrupted) return this.idle();
     if (utterance.duringPlayback && !utterance.interrupted) {
       // Short speech over the bot: a backchannel is ignored; anything else interrupts now.
       if (text === '' || this.isBackchannel(text)) {
         this.emit('notice', { type: 'backchannel-ignored' });
-        return;
+        return this.idle();
       }
       this.bargeIn(utterance, 'words');
     }
@@ -316,6 +318,8 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
     const sttFinalAt = this.now();
     const extra = this.turnDetector.extraWaitMs(this.pendingText);
     const commit = (): void => {
+      // The caller has started again: this text joins what they are saying now.
+      if (this.utterance) return;
       const turnText = this.pendingText;
       this.pendingText = '';
       void this.takeTurn(turnText, {
@@ -390,6 +394,8 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
       hardTimedOut = true;
       trace.event({ type: 'hard-timeout', atMs: this.now() - started });
       abort.abort();
+      // A responder that ignores the signal must not keep the turn (and the caller) waiting.
+      if (this.reply?.abort === abort) this.reply.speech.stop();
     }, this.timeouts.answerHardMs);
     let action: ResponderAction | undefined;
     const reply = this.options.responder.respond(
@@ -400,6 +406,8 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
       if (firstToken) return;
       firstToken = true;
       clearTimeout(soft);
+      // The answer has come: saying it may take longer than the timeout.
+      clearTimeout(hard);
       trace.mark('responderFirstToken');
     };
     const textStream = async function* (): AsyncIterable<string> {
@@ -432,7 +440,7 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
       onFirstAudio: () => trace.mark('ttsFirstAudio'),
     });
     this.reply = { speech, abort, trace };
-    const firstPacket = this.watchFirstPacket(trace);
+    const firstPacket = watchFirstPacket(this.options.leg, trace);
     const result = await speech.done;
     firstPacket();
     clearTimeout(soft);
@@ -457,19 +465,6 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
     if (!this.stopped && !this.utterance) this.armSilence();
   }
 
-  /** Notes when the first frame of the reply goes out (the leg's tick reports what it sent). */
-  private watchFirstPacket(trace: TraceBuilder): () => void {
-    const { leg } = this.options;
-    const onTick = (_said: AudioFrame, sent: AudioFrame | undefined): void => {
-      if (!sent || trace.at('firstPacket') !== undefined || trace.at('ttsFirstAudio') === undefined)
-        return;
-      trace.mark('firstPacket');
-      leg.off('tick', onTick);
-    };
-    leg.on('tick', onTick);
-    return () => leg.off('tick', onTick);
-  }
-
   // ---- speaking, silence, endings -------------------------------------------------------------
 
   /** Says a phrase of the session's own (filler, prompt), then waits for the caller again. */
@@ -479,6 +474,11 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
       if (!this.stopped && !this.reply && !this.utterance) this.armSilence();
     });
     return speech;
+  }
+
+  /** A dropped utterance (echo, backchannel) left nothing to wait for: the silence clock runs. */
+  private idle(): void {
+    if (!this.reply && !this.utterance && !this.speaker.speaking) this.armSilence();
   }
 
   private armSilence(): void {
