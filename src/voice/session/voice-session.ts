@@ -124,6 +124,8 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
   private readonly finished: Promise<{ reason: string }>;
   private finish!: (r: { reason: string }) => void;
   private speechEndAt = 0;
+  /** How long the VAD waited after the caller's last word before ending the utterance. */
+  private endpointMs = 0;
 
   constructor(private readonly options: VoiceSessionOptions) {
     super();
@@ -239,7 +241,8 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
     }
     for (const event of events) {
       if (event.type === 'speech-start') this.speechStarted(said, event.atMs);
-      else this.speechEnded();
+      // The VAD reports the end after its trailing silence: that wait is the endpointing delay.
+      else this.speechEnded(Math.max(0, said.timestampMs - event.atMs));
     }
   }
 
@@ -293,11 +296,12 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
     this.utterance = utterance;
   }
 
-  private speechEnded(): void {
+  private speechEnded(endpointMs: number): void {
     const utterance = this.utterance;
     if (!utterance) return;
     this.utterance = undefined;
     this.speechEndAt = this.now();
+    this.endpointMs = endpointMs;
     utterance.stream.end();
     void utterance.results.then(() => this.utteranceDone(utterance));
   }
@@ -363,6 +367,8 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
     const trace = new TraceBuilder(this.turnIndex++, text, this.speechEndAt, this.now);
     trace.mark('sttFinal', stt.sttFinalAt);
     trace.set('sttMs', stt.sttMs);
+    // Voice-to-voice = endpointMs + firstPacket (stages count from the VAD's end event).
+    trace.set('endpointMs', this.endpointMs);
     if (text === '') {
       this.retries++;
       trace.event({ type: 'recognition-retry', attempt: this.retries });
