@@ -14,6 +14,7 @@ import {
   LiveCalls,
   RoomRegistry,
   TrunkAdmission,
+  type AgentRunner,
 } from './calls/index.js';
 import type { AppConfig } from './config/index.js';
 import type { MediaClock, RtpPortPool } from './media/index.js';
@@ -36,6 +37,8 @@ export interface CallPlaneDeps {
   recordingsDir: string;
   store: Store;
   cacheAndBus: CacheAndBus;
+  /** Runs AI agents for `agent` rules (the voice plane), when there are speech providers. */
+  agents?: AgentRunner;
   /** The SIP port other parties reach us on (REFER targets). */
   sipPort: () => number;
   logger: Logger;
@@ -136,6 +139,7 @@ export async function buildCallPlane(deps: CallPlaneDeps): Promise<CallPlane> {
       goodbye: bundled('goodbye.wav'),
     },
     userRingTimeoutMs: config.dispatch.ringTimeoutS * 1000,
+    agents: deps.agents,
     onTrunkRejected,
     logger: logger.child({ room: 'routing' }),
   });

@@ -16,7 +16,8 @@ import {
   WebhookDispatcher,
 } from './api/index.js';
 import type { AppConfig } from './config/index.js';
-import { buildCallPlane } from './app-calls.js';
+import { ASSETS_DIR, buildCallPlane } from './app-calls.js';
+import { buildVoicePlane } from './app-voice.js';
 import {
   ensureDemoTenant,
   type CallService,
@@ -25,6 +26,8 @@ import {
   type LiveCalls,
   type RoomRegistry,
 } from './calls/index.js';
+import type { ProviderFactories } from './app-voice.js';
+import type { VoiceRuntime } from './voice/index.js';
 import { SipLeg } from './channels/index.js';
 import { createCacheAndBus, openStore, type CacheAndBus, type Store } from './store/index.js';
 import { MediaClock, repairRecordings, RtpPortPool } from './media/index.js';
@@ -59,6 +62,10 @@ export interface Switchboard {
   rooms: RoomRegistry;
   /** The demo tenant created at this start (empty database), if one was. */
   demoTenant?: DemoTenant;
+  /** AI agents on calls (absent when no speech providers could be set up). */
+  voice?: VoiceRuntime;
+  /** What the voice plane uses and what it could not set up, for the banner. */
+  voiceReport: string[];
   /** The shared 20 ms media clock. */
   clock: MediaClock;
   /** The bound SIP endpoints (real ports when 0 was configured). */
@@ -88,6 +95,8 @@ export interface StartOptions {
    * a fast one). The caller keeps ownership: stop() does not close it.
    */
   store?: Store;
+  /** Speech providers beyond the built-in ones, by id (tests add fakes of cloud vendors). */
+  voiceProviders?: Partial<ProviderFactories>;
 }
 
 /** The address other hosts should use to reach us when we bind to a wildcard. */
@@ -225,7 +234,16 @@ export async function startSwitchboard(
   const clock = new MediaClock({
     onError: (err) => logger.error({ err: (err as Error).message }, 'media tick failed'),
   });
+  const voicePlane = await buildVoicePlane({
+    config,
+    store,
+    metrics,
+    logger,
+    apologyFile: path.join(ASSETS_DIR, 'prompts', 'apology.wav'),
+    extraProviders: options.voiceProviders,
+  });
   const { calls, rooms, liveCalls, control, router } = await buildCallPlane({
+    agents: voicePlane.runtime,
     config,
     ua,
     rtpPorts,
@@ -314,6 +332,8 @@ export async function startSwitchboard(
     control,
     rooms,
     demoTenant,
+    voice: voicePlane.runtime,
+    voiceReport: voicePlane.report,
     clock,
     sipEndpoints: () => transport.endpoints(),
     sipConnections: () => transport.stats().connections,
@@ -328,6 +348,7 @@ export async function startSwitchboard(
       clearInterval(latenessTimer);
       logger.info({ calls: ua.calls().length }, 'shutting down');
       const grace = new Promise<void>((r) => setTimeout(r, config.shutdownGraceMs).unref());
+      voicePlane.runtime?.stopAll();
       await Promise.race([ua.shutdown(), grace]);
       clock.stop();
       await transport.stop();
@@ -337,6 +358,7 @@ export async function startSwitchboard(
       await http.close();
       await webhooks.stop();
       await cacheAndBus.close();
+      await voicePlane.stop();
       if (ownsStore) await store.close();
     },
   };

@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     `  RTP       ports ${config.rtp.portMin}-${config.rtp.portMax}`,
     `  Data      ${sb.store.kind === 'pglite' ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)'}; ${sb.cacheAndBus.kind === 'redis' ? 'Redis (REDIS_URL)' : 'in-process cache and events'}`,
     `  Test call sip:${config.sip.testExtension}@<this host>:${config.sip.port} (echo), sip:${config.media.promptExtension}@… (prompt)`,
+    ...sb.voiceReport.map((line) => `  ${line}`),
     ...(sb.demoTenant
       ? [
           '',
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
           `  (127.0.0.0/8, ::1) and two rules. From a SIP softphone on this machine call`,
           `    sip:${config.sip.testExtension}@127.0.0.1:${config.sip.port}  the echo test: you hear yourself`,
           `    sip:2000@127.0.0.1:${config.sip.port}  the demo room: everyone who calls it is mixed`,
+          `    sip:3000@127.0.0.1:${config.sip.port}  the demo voice agent (wideband G.722 for the embedded recogniser)`,
           '  e.g. baresip: /dial sip:2000@127.0.0.1 (no account needed from this machine);',
           '  from another machine, add an inbound trunk for its address or register a SIP user.',
         ]

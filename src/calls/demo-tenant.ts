@@ -1,7 +1,7 @@
 /**
  * The demo tenant: what a first start with an empty database gets, so a softphone on the same
  * machine can try Switchboard at once — an inbound trunk for loopback sources, and rules that
- * send 1000 to the echo test and 2000 to a demo room.
+ * send 1000 to the echo test, 2000 to a demo room and 3000 to the demo voice agent.
  */
 import type { InboundTrunk, DispatchRule, Store } from '../store/index.js';
 
@@ -21,7 +21,7 @@ export const DEMO_ROOM = 'demo';
  */
 export async function ensureDemoTenant(
   store: Pick<Store, 'trunks' | 'dispatchRules' | 'calls' | 'transaction'>,
-  extensions: { echo: string; room: string } = { echo: '1000', room: '2000' },
+  extensions: { echo: string; room: string; agent?: string } = { echo: '1000', room: '2000' },
 ): Promise<DemoTenant | undefined> {
   const [inbound, outbound, rules, calls] = await Promise.all([
     store.trunks.listInbound(),
@@ -47,6 +47,12 @@ export async function ensureDemoTenant(
       calledNumber: extensions.room,
       action: { type: 'room', room: DEMO_ROOM },
     });
-    return { trunk, rules: [echo, room] };
+    const agent = await tx.dispatchRules.create({
+      name: 'Demo: voice agent',
+      priority: 10,
+      calledNumber: extensions.agent ?? '3000',
+      action: { type: 'agent', agentId: 'demo' },
+    });
+    return { trunk, rules: [echo, room, agent] };
   });
 }

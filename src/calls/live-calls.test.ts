@@ -186,7 +186,7 @@ describe('links', () => {
 });
 
 describe('ensureDemoTenant', () => {
-  it('creates the loopback trunk and the two rules once, on an empty database only', async () => {
+  it('creates the loopback trunk and the three rules once, on an empty database only', async () => {
     const { store, dispose } = await openTestStore();
     try {
       const demo = await ensureDemoTenant(store);
@@ -194,11 +194,11 @@ describe('ensureDemoTenant', () => {
       expect(demo?.rules.map((r) => [r.calledNumber, r.action])).toEqual([
         ['1000', { type: 'echo' }],
         ['2000', { type: 'room', room: 'demo' }],
+        ['3000', { type: 'agent', agentId: 'demo' }],
       ]);
       expect(await ensureDemoTenant(store)).toBeUndefined();
       // Cleared by the operator after calls were made: it does not come back.
-      await store.dispatchRules.delete(demo!.rules[0]!.id);
-      await store.dispatchRules.delete(demo!.rules[1]!.id);
+      for (const rule of demo!.rules) await store.dispatchRules.delete(rule.id);
       await store.trunks.deleteInbound(demo!.trunk.id);
       await store.calls.createCall({ direction: 'inbound', caller: '1', callee: '1000' });
       expect(await ensureDemoTenant(store)).toBeUndefined();

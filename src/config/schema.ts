@@ -120,6 +120,22 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    voice: z
+      .object({
+        /** Speech-to-text provider id, then fallbacks in order (`pocketsphinx`, `deepgram`, …). */
+        stt: z.array(z.string().min(1)).min(1).default(['pocketsphinx']),
+        /** Text-to-speech provider id, then fallbacks in order (`espeak-ng`, `azure`, …). */
+        tts: z.array(z.string().min(1)).min(1).default(['espeak-ng']),
+        /** Language of the built-in demo agent (BCP 47). */
+        language: z.string().min(2).default('en-US'),
+        /** Disk cache of synthesised prompts; default `<dataDir>/tts-cache`. */
+        ttsCacheDir: z.string().optional(),
+        /** Memory and disk budgets of the prompt cache, MB. */
+        ttsCacheMemoryMb: z.coerce.number().min(0).max(4096).default(32),
+        ttsCacheDiskMb: z.coerce.number().min(0).max(65536).default(512),
+      })
+      .strict()
+      .prefault({}),
     /**
      * On first start with an empty database, create the demo tenant (a loopback inbound trunk
      * and rules: 1000 echo test, 2000 demo room).

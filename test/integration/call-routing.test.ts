@@ -111,6 +111,7 @@ describe('inbound routing with the demo tenant', () => {
     expect(demo.rules.map((r) => [r.calledNumber, r.action])).toEqual([
       ['1000', { type: 'echo' }],
       ['2000', { type: 'room', room: 'demo' }],
+      ['3000', { type: 'agent', agentId: 'demo' }],
     ]);
     const [echoRule, roomRule] = demo.rules;
 
@@ -158,7 +159,7 @@ describe('inbound routing with the demo tenant', () => {
     }
     expect(await sb.store.trunks.listInbound()).toHaveLength(1);
     const rules = await sb.store.dispatchRules.list();
-    expect(rules.filter((r) => r.name.startsWith('Demo:'))).toHaveLength(2);
+    expect(rules.filter((r) => r.name.startsWith('Demo:'))).toHaveLength(3);
   });
 
   it('a rule made through the API rejects its number with the rule’s status', async () => {

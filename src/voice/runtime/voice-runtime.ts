@@ -25,8 +25,14 @@ export interface AgentDefinition {
 export interface VoiceRuntimeOptions {
   /** A fresh detector per conversation (detectors keep per-stream state). */
   vad: () => VoiceActivityDetector;
-  stt: SpeechToText;
-  tts: TextToSpeech;
+  /**
+   * The recogniser and synthesiser for one conversation; `onSwitch` is told when a fallback
+   * chain moves to another provider, so the switch lands in that conversation's trace.
+   */
+  providers: (onSwitch: (event: { from: string; to: string; reason: string }) => void) => {
+    stt: SpeechToText;
+    tts: TextToSpeech;
+  };
   agents: Record<string, AgentDefinition>;
   apologyFile: string;
   store: Pick<Store, 'voiceTurns'>;
@@ -57,11 +63,17 @@ export class VoiceRuntime implements AgentRunner {
     if (!agent) throw new Error(`unknown agent ${context.agentId}`);
     const { metrics, store } = this.options;
     const log = this.options.logger.child({ callId: context.callId, agent: context.agentId });
-    const session = new VoiceSession({
+    let session: VoiceSession | undefined;
+    const { stt, tts } = this.options.providers((event) => {
+      metrics.events.inc({ type: 'provider-switch' });
+      log.warn({ event: 'provider-switch', ...event }, 'voice provider switched');
+      session?.recordEvent({ type: 'provider-switch', ...event });
+    });
+    session = new VoiceSession({
       leg,
       vad: this.options.vad(),
-      stt: this.options.stt,
-      tts: this.options.tts,
+      stt,
+      tts,
       responder: agent.responder(),
       language: agent.language,
       voice: agent.voice,

@@ -204,7 +204,10 @@ describe('VoiceSession: nothing recognised', () => {
     expect(s.turns.map((t) => t.events)).toEqual([
       [{ type: 'recognition-retry', attempt: 1 }],
       [{ type: 'recognition-retry', attempt: 2 }],
-      [{ type: 'recognition-retry', attempt: 3 }],
+      [
+        { type: 'recognition-retry', attempt: 3 },
+        { type: 'fallback', reason: 'recognition-failed' },
+      ],
     ]);
     await expect(s.finished).resolves.toEqual({ reason: 'recognition-failed' });
   });

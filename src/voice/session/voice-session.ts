@@ -124,6 +124,8 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
   private readonly finished: Promise<{ reason: string }>;
   private finish!: (r: { reason: string }) => void;
   private speechEndAt = 0;
+  /** Events for the next turn's trace (see recordEvent). */
+  private readonly laterEvents: Array<Record<string, unknown>> = [];
   /** How long the VAD waited after the caller's last word before ending the utterance. */
   private endpointMs = 0;
 
@@ -174,6 +176,15 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
     else this.armSilence();
     void this.listen();
     return this.finished;
+  }
+
+  /**
+   * Records something that happened to this conversation outside the session's own view (a
+   * provider switch by a fallback adapter): into the reply in progress, else the next turn.
+   */
+  recordEvent(event: Record<string, unknown>): void {
+    if (this.reply) this.reply.trace.event(event);
+    else this.laterEvents.push(event);
   }
 
   /** Ends the session (the leg stays up unless the session hung it up). */
@@ -369,10 +380,12 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
     trace.set('sttMs', stt.sttMs);
     // Voice-to-voice = endpointMs + firstPacket (stages count from the VAD's end event).
     trace.set('endpointMs', this.endpointMs);
+    for (const event of this.laterEvents.splice(0)) trace.event(event);
     if (text === '') {
       this.retries++;
       trace.event({ type: 'recognition-retry', attempt: this.retries });
       if (this.retries >= this.timeouts.recognitionRetries) {
+        trace.event({ type: 'fallback', reason: 'recognition-failed' });
         this.emit('turn', trace.build('', false));
         return this.fallback('recognition-failed');
       }
@@ -462,6 +475,7 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
       this.history.push({ role: 'assistant', content: result.heardText });
     }
     if (result.failed) trace.event({ type: 'tts-error', detail: result.failed.message });
+    if (hardTimedOut) trace.event({ type: 'fallback', reason: 'answer-timeout' });
     this.emit('turn', trace.build(result.heardText, interrupted));
     if (hardTimedOut) return this.fallback('answer-timeout');
     if (action && !interrupted) {
