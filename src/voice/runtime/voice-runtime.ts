@@ -63,13 +63,14 @@ export class VoiceRuntime implements AgentRunner {
     if (!agent) throw new Error(`unknown agent ${context.agentId}`);
     const { metrics, store } = this.options;
     const log = this.options.logger.child({ callId: context.callId, agent: context.agentId });
-    let session: VoiceSession | undefined;
+    // The switch callback is made before the session exists; it finds it through this holder.
+    const holder: { session?: VoiceSession } = {};
     const { stt, tts } = this.options.providers((event) => {
       metrics.events.inc({ type: 'provider-switch' });
       log.warn({ event: 'provider-switch', ...event }, 'voice provider switched');
-      session?.recordEvent({ type: 'provider-switch', ...event });
+      holder.session?.recordEvent({ type: 'provider-switch', ...event });
     });
-    session = new VoiceSession({
+    const session = new VoiceSession({
       leg,
       vad: this.options.vad(),
       stt,
@@ -105,6 +106,7 @@ export class VoiceRuntime implements AgentRunner {
       const level = /error|fallback/.test(notice.type) ? 'warn' : 'info';
       log[level]({ event: notice.type, reason: notice.detail }, 'voice session notice');
     });
+    holder.session = session;
     this.sessions.add(session);
     metrics.activeSessions.set(this.sessions.size);
     try {
