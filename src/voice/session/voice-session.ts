@@ -234,6 +234,15 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
     const utterance = this.utterance;
     if (utterance) {
       utterance.stream.write(sttFrame);
+      // The echo verdict is provisional: one frame as loud as real speech over the bot's recent
+      // audio clears it (the frame that confirmed speech may be a stop closure or an "s").
+      if (
+        utterance.echo &&
+        this.options.vad.lastProbability >= 0.5 &&
+        rms(said.samples) >= this.echoThreshold()
+      ) {
+        utterance.echo = false;
+      }
       // Speech only: not the trailing silence the VAD waits through before it ends an utterance.
       if (this.options.vad.lastProbability >= 0.5) utterance.speechMs += 20;
       if (
@@ -257,6 +266,11 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
     }
   }
 
+  /** Level caller audio must reach during playback to count as speech, not the bot's echo. */
+  private echoThreshold(): number {
+    return (this.options.bargeIn?.echoRatio ?? 0.3) * Math.max(0, ...this.sentLevels);
+  }
+
   private speechStarted(said: AudioFrame, startedAtMs: number): void {
     clearTimeout(this.silenceTimer);
     clearTimeout(this.pendingTimer);
@@ -264,7 +278,8 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
     const duringPlayback = this.speaker.speaking;
     const recentSent = Math.max(0, ...this.sentLevels);
     const echoRatio = this.options.bargeIn?.echoRatio ?? 0.3;
-    const echo = duringPlayback && rms(said.samples) < echoRatio * recentSent;
+    const loudest = Math.max(rms(said.samples), ...this.prefix.map((f) => rms(f.samples)));
+    const echo = duringPlayback && loudest < echoRatio * recentSent;
     const stream = this.options.stt.stream({
       sampleRateHz: this.sttRateHz,
       language: this.options.language,
@@ -320,7 +335,10 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
   private utteranceDone(utterance: Utterance): void {
     if (this.stopped) return;
     const text = utterance.text;
-    if (utterance.echo && !utterance.interrupted) return this.idle();
+    if (utterance.echo && !utterance.interrupted) {
+      this.emit('notice', { type: 'echo-ignored' });
+      return this.idle();
+    }
     if (utterance.duringPlayback && !utterance.interrupted) {
       // Short speech over the bot: a backchannel is ignored; anything else interrupts now.
       if (text === '' || this.isBackchannel(text)) {

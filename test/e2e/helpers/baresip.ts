@@ -59,7 +59,11 @@ export interface BaresipOptions {
    * `dump-<peer>-enc.wav` (what baresip sent) and `dump-<peer>-dec.wav` (what it heard).
    */
   record?: boolean;
-  /** Restrict and order the audio codecs (baresip `audio_codecs`, e.g. `['G722']`). */
+  /**
+   * Restrict and order the audio codecs offered and accepted, e.g. `['G722']` (or baresip's
+   * `G722/16000/1`): the account's `audio_codecs` parameter. baresip 1.0.0 reads it only
+   * there; a config-file line of that name is ignored and every loaded codec offered.
+   */
   codecs?: string[];
 }
 
@@ -284,7 +288,10 @@ export class Baresip {
   accountLine(): string {
     const { transport, password, regint, answerMode } = this.options;
     const auth = password === undefined ? '' : `;auth_pass=${password}`;
-    return `<${this.aor};transport=${transport}>${auth};regint=${regint};answermode=${answerMode}`;
+    const codecs = this.options.codecs
+      ? `;audio_codecs=${this.options.codecs.map(codecSpec).join(',')}`
+      : '';
+    return `<${this.aor};transport=${transport}>${auth}${codecs};regint=${regint};answermode=${answerMode}`;
   }
 
   /**
@@ -666,7 +673,6 @@ export class Baresip {
           ]
         : ['audio_source ausine,440', 'ausrc_srate 48000', 'ausrc_channels 2']),
       'audio_alert aubridge,nil',
-      ...(this.options.codecs ? [`audio_codecs ${this.options.codecs.join(',')}`] : []),
       ...(this.options.record ? [`snd_path ${path.join(this.dir, 'snd')}`] : []),
       'audio_buffer 20-160',
       'rtcp_mux no',
@@ -813,6 +819,17 @@ export class Baresip {
         ` output tail:\n${tail}`,
     );
   }
+}
+
+/**
+ * A codec as the account's `audio_codecs` names it: `name/rate/channels`. baresip 1.0.0 takes
+ * a bare name to mean 8000 Hz, which no G.722 codec has (`audio codec not found: G722/8000/1`,
+ * and then every codec is offered), so the rates of the codecs the harness loads are filled in.
+ */
+function codecSpec(name: string): string {
+  if (name.includes('/')) return name;
+  const rate = name.toUpperCase() === 'G722' ? 16000 : 8000;
+  return `${name}/${rate}/1`;
 }
 
 function describeEvent(event: BaresipEvent): string {
