@@ -14,7 +14,6 @@
  * operator refreshes `ALIBABA_NLS_TOKEN`. The recognition language is the one configured
  * for the appkey's project in the NLS console; `language` only labels the results.
  */
-import { randomUUID } from 'node:crypto';
 import { WebSocket, type RawData } from 'ws';
 import { int16ToLeBytes, type AudioFrame } from '../../media/index.js';
 import {
@@ -27,6 +26,16 @@ import {
   type SttStreamOptions,
   type WordTiming,
 } from '../providers/types.js';
+import { AsyncQueue, messageText } from '../tts/cloud-tts-kit.js';
+import {
+  clamp01,
+  isRecord,
+  newId,
+  onUpgradeRefused,
+  positiveMs,
+  requireToken,
+  wsUrl,
+} from './stt-kit.js';
 
 /** Settings of {@link AlibabaNlsStt}; the names in brackets are the ones errors report. */
 export interface AlibabaNlsSttSettings {
@@ -75,8 +84,8 @@ export class AlibabaNlsStt implements SpeechToText {
 
   /** Validates the settings; throws {@link ProviderConfigError} naming the bad one. */
   constructor(settings: AlibabaNlsSttSettings) {
-    const token = requireId('ALIBABA_NLS_TOKEN', settings.token);
-    const appKey = requireId('ALIBABA_NLS_APPKEY', settings.appKey);
+    const token = requireToken('ALIBABA_NLS_TOKEN', settings.token);
+    const appKey = requireToken('ALIBABA_NLS_APPKEY', settings.appKey);
     const url = wsUrl('ALIBABA_NLS_URL', settings.url ?? DEFAULT_URL);
     const language = settings.language?.trim() || 'zh-CN';
     const silence = settings.maxSentenceSilenceMs;
@@ -89,13 +98,7 @@ export class AlibabaNlsStt implements SpeechToText {
         'must be a whole number of milliseconds from 200 to 2000',
       );
     }
-    const timeoutMs = settings.timeoutMs ?? 10_000;
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-      throw new ProviderConfigError(
-        'ALIBABA_NLS_TIMEOUT_MS',
-        'must be a positive number of milliseconds',
-      );
-    }
+    const timeoutMs = positiveMs('ALIBABA_NLS_TIMEOUT_MS', settings.timeoutMs ?? 10_000);
     this.config = {
       token,
       appKey,
@@ -124,7 +127,7 @@ export class AlibabaNlsStt implements SpeechToText {
 /** One transcription task on one connection. */
 class NlsStream implements SttStream {
   readonly results: AsyncIterable<SttResult>;
-  private readonly queue = new ResultQueue();
+  private readonly queue = new AsyncQueue<SttResult>();
   private readonly ws: WebSocket;
   private readonly taskId = newId();
   private readonly language: string;
@@ -149,19 +152,9 @@ class NlsStream implements SttStream {
     url.searchParams.set('token', config.token);
     this.ws = new WebSocket(url, { handshakeTimeout: config.timeoutMs });
     this.ws.on('open', () => this.opened());
-    this.ws.on('unexpected-response', (_req, res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const status = res.statusCode ?? 0;
-        const body = Buffer.concat(chunks).toString('utf8').slice(0, 300);
-        this.fail(
-          `refused the connection: HTTP ${status}${body ? ` ${body}` : ''}`,
-          status === 429 || status >= 500,
-          status,
-        );
-      });
-    });
+    onUpgradeRefused(this.ws, (message, retryable, status) =>
+      this.fail(message, retryable, status),
+    );
     this.ws.on('message', (data, isBinary) => this.received(data, isBinary));
     this.ws.on('error', (err) => this.fail(`connection failed: ${err.message}`, true));
     this.ws.on('close', (code, reason) => this.socketClosed(code, reason.toString('utf8')));
@@ -170,8 +163,8 @@ class NlsStream implements SttStream {
   }
 
   write(frame: AudioFrame): void {
-    // After a failure (settled) nothing more is sent or buffered.
-    if (this.ended || this.closed || this.queue.settled) return;
+    // After a failure (the queue closed) nothing more is sent or buffered.
+    if (this.ended || this.closed || this.queue.closed) return;
     if (frame.sampleRateHz !== this.options.sampleRateHz) {
       throw new RangeError(
         `alibaba-nls: frame at ${frame.sampleRateHz} Hz on a ${this.options.sampleRateHz} Hz stream`,
@@ -183,7 +176,7 @@ class NlsStream implements SttStream {
   }
 
   end(): void {
-    if (this.ended || this.closed || this.queue.settled) return;
+    if (this.ended || this.closed || this.queue.closed) return;
     this.ended = true;
     // Before TranscriptionStarted, the stop waits for it (and its timer already runs).
     if (this.started) this.stop();
@@ -193,7 +186,7 @@ class NlsStream implements SttStream {
     if (this.closed) return;
     this.closed = true;
     this.cleanup();
-    this.queue.finish();
+    this.queue.close();
     if (this.ws.readyState === WebSocket.OPEN) this.ws.close(1000);
     else if (this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate();
   }
@@ -251,11 +244,11 @@ class NlsStream implements SttStream {
   }
 
   private received(data: RawData, isBinary: boolean): void {
-    if (this.closed || this.queue.settled) return;
+    if (this.closed || this.queue.closed) return;
     if (isBinary) return; // events are text messages
     let message: unknown;
     try {
-      message = JSON.parse(rawText(data));
+      message = JSON.parse(messageText(data));
     } catch {
       this.fail('sent a message that is not JSON', true);
       return;
@@ -295,7 +288,7 @@ class NlsStream implements SttStream {
         this.sentence('final', payload);
         return;
       case 'TranscriptionCompleted':
-        this.queue.finish();
+        this.queue.close();
         this.cleanup();
         this.ws.close(1000);
         return;
@@ -326,7 +319,7 @@ class NlsStream implements SttStream {
 
   private socketClosed(code: number, reason: string): void {
     this.cleanup();
-    if (this.closed || this.queue.settled) return;
+    if (this.closed || this.queue.closed) return;
     this.fail(
       `closed the connection${this.ended ? '' : ' before the audio ended'}: ${code}${reason ? ` ${reason}` : ''}`,
       code !== 1008,
@@ -342,7 +335,7 @@ class NlsStream implements SttStream {
   }
 
   private fail(message: string, retryable: boolean, status?: number): void {
-    if (this.closed || this.queue.settled) return;
+    if (this.closed || this.queue.closed) return;
     this.queue.fail(new ProviderError('alibaba-nls', message, retryable, status));
     this.cleanup();
     if (this.ws.readyState !== WebSocket.CLOSED) this.ws.terminate();
@@ -352,95 +345,4 @@ class NlsStream implements SttStream {
     clearTimeout(this.timer);
     this.options.signal?.removeEventListener('abort', this.onAbort);
   }
-}
-
-/** A 32-hex id, the form NLS wants for message and task ids. */
-function newId(): string {
-  return randomUUID().replace(/-/g, '');
-}
-
-// ---- small helpers (each provider file is self-contained) -----------------------------------
-
-/** Results in arrival order; ends when finished, throws once failed (after what came before). */
-class ResultQueue implements AsyncIterable<SttResult> {
-  private readonly items: SttResult[] = [];
-  private state: 'open' | 'done' | 'failed' = 'open';
-  private error: ProviderError | undefined;
-  private wake: (() => void) | undefined;
-
-  get settled(): boolean {
-    return this.state !== 'open';
-  }
-
-  push(result: SttResult): void {
-    if (this.state !== 'open') return;
-    this.items.push(result);
-    this.notify();
-  }
-
-  finish(): void {
-    if (this.state !== 'open') return;
-    this.state = 'done';
-    this.notify();
-  }
-
-  fail(error: ProviderError): void {
-    if (this.state !== 'open') return;
-    this.state = 'failed';
-    this.error = error;
-    this.notify();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<SttResult> {
-    for (;;) {
-      const next = this.items.shift();
-      if (next) {
-        yield next;
-        continue;
-      }
-      if (this.state === 'failed') throw this.error;
-      if (this.state === 'done') return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-  }
-
-  private notify(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-  }
-}
-
-function requireId(setting: string, value: string | undefined): string {
-  const trimmed = value?.trim();
-  if (!trimmed) throw new ProviderConfigError(setting, 'is required');
-  if (/\s/.test(trimmed)) throw new ProviderConfigError(setting, 'must not contain whitespace');
-  return trimmed;
-}
-
-function wsUrl(setting: string, value: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ProviderConfigError(setting, `is not a URL: ${value}`);
-  }
-  if (url.protocol !== 'wss:' && url.protocol !== 'ws:') {
-    throw new ProviderConfigError(setting, `must be a ws:// or wss:// URL, not ${value}`);
-  }
-  return url;
-}
-
-function rawText(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function clamp01(value: number): number {
-  return Math.min(1, Math.max(0, value));
 }

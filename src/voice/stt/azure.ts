@@ -14,7 +14,6 @@
  * through `speech.context`. Not implemented: the telemetry message the SDK sends after each
  * turn (the service does not require it), token (JWT) authentication, language detection.
  */
-import { randomUUID } from 'node:crypto';
 import { WebSocket, type RawData } from 'ws';
 import { int16ToLeBytes, wavHeader, type AudioFrame } from '../../media/index.js';
 import {
@@ -27,6 +26,16 @@ import {
   type SttStreamOptions,
   type WordTiming,
 } from '../providers/types.js';
+import { AsyncQueue, messageText } from '../tts/cloud-tts-kit.js';
+import {
+  clamp01,
+  isRecord,
+  newId,
+  onUpgradeRefused,
+  positiveMs,
+  requireToken,
+  wsUrl,
+} from './stt-kit.js';
 
 /** Settings of {@link AzureStt}; the names in brackets are the ones errors report. */
 export interface AzureSttSettings {
@@ -95,14 +104,10 @@ export class AzureStt implements SpeechToText {
 
   /** Validates the settings; throws {@link ProviderConfigError} naming the bad one. */
   constructor(settings: AzureSttSettings) {
-    const apiKey = settings.apiKey?.trim();
-    if (!apiKey) throw new ProviderConfigError('AZURE_SPEECH_KEY', 'is required');
-    if (/\s/.test(apiKey)) {
-      throw new ProviderConfigError('AZURE_SPEECH_KEY', 'must not contain whitespace');
-    }
+    const apiKey = requireToken('AZURE_SPEECH_KEY', settings.apiKey);
     let url: URL;
     if (settings.endpoint) {
-      url = wsUrl('AZURE_SPEECH_ENDPOINT', settings.endpoint);
+      url = wsUrl('AZURE_SPEECH_ENDPOINT', settings.endpoint, { fromHttp: true });
       if (url.pathname === '/' || url.pathname === '') url.pathname = PATH;
     } else {
       const region = settings.region?.trim();
@@ -125,13 +130,7 @@ export class AzureStt implements SpeechToText {
     if (!/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(language)) {
       throw new ProviderConfigError('AZURE_SPEECH_LANGUAGE', `is not a BCP 47 tag: ${language}`);
     }
-    const timeoutMs = settings.timeoutMs ?? 10_000;
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-      throw new ProviderConfigError(
-        'AZURE_SPEECH_TIMEOUT_MS',
-        'must be a positive number of milliseconds',
-      );
-    }
+    const timeoutMs = positiveMs('AZURE_SPEECH_TIMEOUT_MS', settings.timeoutMs ?? 10_000);
     this.config = { apiKey, url: url.toString(), language, timeoutMs };
     this.capabilities = {
       streaming: true,
@@ -153,7 +152,7 @@ export class AzureStt implements SpeechToText {
 /** One connection, one recognition turn. */
 class AzureStream implements SttStream {
   readonly results: AsyncIterable<SttResult>;
-  private readonly queue = new ResultQueue();
+  private readonly queue = new AsyncQueue<SttResult>();
   private readonly ws: WebSocket;
   private readonly language: string;
   private readonly pending: Buffer[] = [];
@@ -179,20 +178,10 @@ class AzureStream implements SttStream {
       handshakeTimeout: config.timeoutMs,
     });
     this.ws.on('open', () => this.opened());
-    this.ws.on('unexpected-response', (_req, res) => {
-      // A bad key is refused with 401, a bad request with 400, before the upgrade.
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const status = res.statusCode ?? 0;
-        const body = Buffer.concat(chunks).toString('utf8').slice(0, 300);
-        this.fail(
-          `refused the connection: HTTP ${status}${body ? ` ${body}` : ''}`,
-          status === 429 || status >= 500,
-          status,
-        );
-      });
-    });
+    // A bad key is refused with 401, a bad request with 400, before the upgrade.
+    onUpgradeRefused(this.ws, (message, retryable, status) =>
+      this.fail(message, retryable, status),
+    );
     this.ws.on('message', (data, isBinary) => this.received(data, isBinary));
     this.ws.on('error', (err) => this.fail(`connection failed: ${err.message}`, true));
     this.ws.on('close', (code, reason) => this.socketClosed(code, reason.toString('utf8')));
@@ -201,8 +190,8 @@ class AzureStream implements SttStream {
   }
 
   write(frame: AudioFrame): void {
-    // After a failure (settled) nothing more is sent or buffered.
-    if (this.ended || this.closed || this.queue.settled) return;
+    // After a failure (the queue closed) nothing more is sent or buffered.
+    if (this.ended || this.closed || this.queue.closed) return;
     if (frame.sampleRateHz !== this.options.sampleRateHz) {
       throw new RangeError(
         `azure: frame at ${frame.sampleRateHz} Hz on a ${this.options.sampleRateHz} Hz stream`,
@@ -214,7 +203,7 @@ class AzureStream implements SttStream {
   }
 
   end(): void {
-    if (this.ended || this.closed || this.queue.settled) return;
+    if (this.ended || this.closed || this.queue.closed) return;
     this.ended = true;
     if (this.ws.readyState === WebSocket.OPEN) this.sendEndOfAudio();
     this.armStall();
@@ -224,7 +213,7 @@ class AzureStream implements SttStream {
     if (this.closed) return;
     this.closed = true;
     this.cleanup();
-    this.queue.finish();
+    this.queue.close();
     if (this.ws.readyState === WebSocket.OPEN) this.ws.close(1000);
     else if (this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate();
   }
@@ -282,10 +271,10 @@ class AzureStream implements SttStream {
   }
 
   private received(data: RawData, isBinary: boolean): void {
-    if (this.closed || this.queue.settled) return;
+    if (this.closed || this.queue.closed) return;
     if (this.ended) this.armStall();
     if (isBinary) return; // recognition answers are text messages
-    const parsed = parseTextMessage(rawText(data));
+    const parsed = parseTextMessage(messageText(data));
     if (!parsed) {
       this.fail('sent a message without Path header and body', true);
       return;
@@ -307,7 +296,7 @@ class AzureStream implements SttStream {
       }
       case 'turn.end':
         if (this.ended) {
-          this.queue.finish();
+          this.queue.close();
           this.cleanup();
           this.ws.close(1000);
         } else {
@@ -373,7 +362,7 @@ class AzureStream implements SttStream {
 
   private socketClosed(code: number, reason: string): void {
     this.cleanup();
-    if (this.closed || this.queue.settled) return;
+    if (this.closed || this.queue.closed) return;
     this.fail(
       `closed the connection${this.ended ? '' : ' before the audio ended'}: ${code}${reason ? ` ${reason}` : ''}`,
       code !== 1007 && code !== 1008,
@@ -389,7 +378,7 @@ class AzureStream implements SttStream {
   }
 
   private fail(message: string, retryable: boolean, status?: number): void {
-    if (this.closed || this.queue.settled) return;
+    if (this.closed || this.queue.closed) return;
     this.queue.fail(new ProviderError('azure', message, retryable, status));
     this.cleanup();
     if (this.ws.readyState !== WebSocket.CLOSED) this.ws.terminate();
@@ -402,11 +391,6 @@ class AzureStream implements SttStream {
 }
 
 // ---- the wire format ------------------------------------------------------------------------
-
-/** A UUID in the "no-dash" form the protocol requires for ids. */
-function newId(): string {
-  return randomUUID().replace(/-/g, '');
-}
 
 /** The header lines every client message carries. */
 function headerLines(path: string, requestId: string | undefined, contentType: string): string {
@@ -442,85 +426,4 @@ function parseTextMessage(text: string): { path: string; body: string } | undefi
   }
   if (!path) return undefined;
   return { path, body: split < 0 ? '' : text.slice(split + 4) };
-}
-
-// ---- small helpers (each provider file is self-contained) -----------------------------------
-
-/** Results in arrival order; ends when finished, throws once failed (after what came before). */
-class ResultQueue implements AsyncIterable<SttResult> {
-  private readonly items: SttResult[] = [];
-  private state: 'open' | 'done' | 'failed' = 'open';
-  private error: ProviderError | undefined;
-  private wake: (() => void) | undefined;
-
-  get settled(): boolean {
-    return this.state !== 'open';
-  }
-
-  push(result: SttResult): void {
-    if (this.state !== 'open') return;
-    this.items.push(result);
-    this.notify();
-  }
-
-  finish(): void {
-    if (this.state !== 'open') return;
-    this.state = 'done';
-    this.notify();
-  }
-
-  fail(error: ProviderError): void {
-    if (this.state !== 'open') return;
-    this.state = 'failed';
-    this.error = error;
-    this.notify();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<SttResult> {
-    for (;;) {
-      const next = this.items.shift();
-      if (next) {
-        yield next;
-        continue;
-      }
-      if (this.state === 'failed') throw this.error;
-      if (this.state === 'done') return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-  }
-
-  private notify(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-  }
-}
-
-function wsUrl(setting: string, value: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ProviderConfigError(setting, `is not a URL: ${value}`);
-  }
-  if (url.protocol === 'https:') url.protocol = 'wss:';
-  else if (url.protocol === 'http:') url.protocol = 'ws:';
-  if (url.protocol !== 'wss:' && url.protocol !== 'ws:') {
-    throw new ProviderConfigError(setting, `must be a ws:// or wss:// URL, not ${value}`);
-  }
-  return url;
-}
-
-function rawText(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function clamp01(value: number): number {
-  return Math.min(1, Math.max(0, value));
 }

@@ -9,7 +9,6 @@
 import { WebSocket, type RawData } from 'ws';
 import { int16ToLeBytes, type AudioFrame } from '../../media/index.js';
 import {
-  ProviderConfigError,
   ProviderError,
   type SpeechToText,
   type SttCapabilities,
@@ -18,6 +17,16 @@ import {
   type SttStreamOptions,
   type WordTiming,
 } from '../providers/types.js';
+import { AsyncQueue, messageText } from '../tts/cloud-tts-kit.js';
+import {
+  clamp01,
+  isRecord,
+  onUpgradeRefused,
+  positiveMs,
+  requireText,
+  requireToken,
+  wsUrl,
+} from './stt-kit.js';
 
 /** Settings of {@link DeepgramStt}; the names in brackets are the ones errors report. */
 export interface DeepgramSttSettings {
@@ -76,12 +85,14 @@ export class DeepgramStt implements SpeechToText {
   readonly capabilities: SttCapabilities;
   private readonly config: Required<Omit<DeepgramSttSettings, 'apiKey'>> & { apiKey: string };
 
-  /** Validates the settings; throws {@link ProviderConfigError} naming the bad one. */
+  /** Validates the settings; throws a `ProviderConfigError` naming the bad one. */
   constructor(settings: DeepgramSttSettings) {
     const language = settings.language ?? 'en-US';
     this.config = {
-      apiKey: requireKey('DEEPGRAM_API_KEY', settings.apiKey),
-      baseUrl: wsBase('DEEPGRAM_URL', settings.baseUrl ?? DEFAULT_URL),
+      apiKey: requireToken('DEEPGRAM_API_KEY', settings.apiKey, { trim: false }),
+      baseUrl: wsUrl('DEEPGRAM_URL', settings.baseUrl ?? DEFAULT_URL, {
+        fromHttp: true,
+      }).toString(),
       model: requireText('DEEPGRAM_MODEL', settings.model ?? 'nova-3'),
       language: requireText('DEEPGRAM_LANGUAGE', language),
       keepAliveMs: positiveMs('DEEPGRAM_KEEPALIVE_MS', settings.keepAliveMs ?? 4000),
@@ -108,7 +119,7 @@ export class DeepgramStt implements SpeechToText {
 /** One live connection. */
 class DeepgramStream implements SttStream {
   readonly results: AsyncIterable<SttResult>;
-  private readonly queue = new ResultQueue();
+  private readonly queue = new AsyncQueue<SttResult>();
   private readonly ws: WebSocket;
   private readonly language: string;
   private readonly pending: Buffer[] = [];
@@ -143,20 +154,10 @@ class DeepgramStream implements SttStream {
       handshakeTimeout: config.timeoutMs,
     });
     this.ws.on('open', () => this.opened());
-    this.ws.on('unexpected-response', (_req, res) => {
-      // Deepgram refuses a bad key (401) or bad parameters (400) before the upgrade.
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const status = res.statusCode ?? 0;
-        const body = Buffer.concat(chunks).toString('utf8').slice(0, 300);
-        this.fail(
-          `refused the connection: HTTP ${status}${body ? ` ${body}` : ''}`,
-          status === 429 || status >= 500,
-          status,
-        );
-      });
-    });
+    // Deepgram refuses a bad key (401) or bad parameters (400) before the upgrade.
+    onUpgradeRefused(this.ws, (message, retryable, status) =>
+      this.fail(message, retryable, status),
+    );
     this.ws.on('message', (data, isBinary) => this.received(data, isBinary));
     this.ws.on('error', (err) => this.fail(`connection failed: ${err.message}`, true));
     this.ws.on('close', (code, reason) => this.socketClosed(code, reason.toString('utf8')));
@@ -165,8 +166,8 @@ class DeepgramStream implements SttStream {
   }
 
   write(frame: AudioFrame): void {
-    // After a failure (settled) nothing more is sent or buffered.
-    if (this.ended || this.closed || this.queue.settled) return;
+    // After a failure (the queue closed) nothing more is sent or buffered.
+    if (this.ended || this.closed || this.queue.closed) return;
     if (frame.sampleRateHz !== this.options.sampleRateHz) {
       throw new RangeError(
         `deepgram: frame at ${frame.sampleRateHz} Hz on a ${this.options.sampleRateHz} Hz stream`,
@@ -179,7 +180,7 @@ class DeepgramStream implements SttStream {
   }
 
   end(): void {
-    if (this.ended || this.closed || this.queue.settled) return;
+    if (this.ended || this.closed || this.queue.closed) return;
     this.ended = true;
     this.stopKeepAlive();
     if (this.ws.readyState === WebSocket.OPEN) this.sendCloseStream();
@@ -190,7 +191,7 @@ class DeepgramStream implements SttStream {
     if (this.closed) return;
     this.closed = true;
     this.cleanup();
-    this.queue.finish();
+    this.queue.close();
     if (this.ws.readyState === WebSocket.OPEN) this.ws.close(1000);
     else if (this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate();
   }
@@ -224,12 +225,12 @@ class DeepgramStream implements SttStream {
   }
 
   private received(data: RawData, isBinary: boolean): void {
-    if (this.closed || this.queue.settled) return;
+    if (this.closed || this.queue.closed) return;
     if (this.ended) this.armStall();
     if (isBinary) return; // Deepgram sends no binary messages; nothing to read in one.
     let message: unknown;
     try {
-      message = JSON.parse(rawText(data));
+      message = JSON.parse(messageText(data));
     } catch {
       this.fail('sent a message that is not JSON', true);
       return;
@@ -291,10 +292,10 @@ class DeepgramStream implements SttStream {
 
   private socketClosed(code: number, reason: string): void {
     this.cleanup();
-    if (this.closed || this.queue.settled) return;
+    if (this.closed || this.queue.closed) return;
     // After CloseStream the server flushes and closes normally: that is the end.
     if (this.ended && code === 1000) {
-      this.queue.finish();
+      this.queue.close();
       return;
     }
     this.fail(
@@ -312,7 +313,7 @@ class DeepgramStream implements SttStream {
   }
 
   private fail(message: string, retryable: boolean, status?: number): void {
-    if (this.closed || this.queue.settled) return;
+    if (this.closed || this.queue.closed) return;
     this.queue.fail(new ProviderError('deepgram', message, retryable, status));
     this.cleanup();
     if (this.ws.readyState !== WebSocket.CLOSED) this.ws.terminate();
@@ -328,106 +329,4 @@ class DeepgramStream implements SttStream {
     clearTimeout(this.stall);
     this.options.signal?.removeEventListener('abort', this.onAbort);
   }
-}
-
-// ---- small helpers (each provider file is self-contained) -----------------------------------
-
-/** Results in arrival order; ends when finished, throws once failed (after what came before). */
-class ResultQueue implements AsyncIterable<SttResult> {
-  private readonly items: SttResult[] = [];
-  private state: 'open' | 'done' | 'failed' = 'open';
-  private error: ProviderError | undefined;
-  private wake: (() => void) | undefined;
-
-  get settled(): boolean {
-    return this.state !== 'open';
-  }
-
-  push(result: SttResult): void {
-    if (this.state !== 'open') return;
-    this.items.push(result);
-    this.notify();
-  }
-
-  finish(): void {
-    if (this.state !== 'open') return;
-    this.state = 'done';
-    this.notify();
-  }
-
-  fail(error: ProviderError): void {
-    if (this.state !== 'open') return;
-    this.state = 'failed';
-    this.error = error;
-    this.notify();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<SttResult> {
-    for (;;) {
-      const next = this.items.shift();
-      if (next) {
-        yield next;
-        continue;
-      }
-      if (this.state === 'failed') throw this.error;
-      if (this.state === 'done') return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-  }
-
-  private notify(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-  }
-}
-
-function requireKey(setting: string, value: string | undefined): string {
-  if (value === undefined || value.trim() === '') {
-    throw new ProviderConfigError(setting, 'is required');
-  }
-  if (/\s/.test(value)) throw new ProviderConfigError(setting, 'must not contain whitespace');
-  return value;
-}
-
-function requireText(setting: string, value: string): string {
-  if (value.trim() === '') throw new ProviderConfigError(setting, 'must not be empty');
-  return value.trim();
-}
-
-function positiveMs(setting: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new ProviderConfigError(setting, `must be a positive number of milliseconds`);
-  }
-  return value;
-}
-
-/** A ws:// or wss:// base URL (http/https accepted and mapped). */
-function wsBase(setting: string, value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ProviderConfigError(setting, `is not a URL: ${value}`);
-  }
-  if (url.protocol === 'https:') url.protocol = 'wss:';
-  else if (url.protocol === 'http:') url.protocol = 'ws:';
-  if (url.protocol !== 'wss:' && url.protocol !== 'ws:') {
-    throw new ProviderConfigError(setting, `must be a ws:// or wss:// URL, not ${value}`);
-  }
-  return url.toString();
-}
-
-function rawText(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function clamp01(value: number): number {
-  return Math.min(1, Math.max(0, value));
 }

@@ -24,6 +24,8 @@ import {
   type SttStream,
   type SttStreamOptions,
 } from '../providers/types.js';
+import { AsyncQueue, messageText } from '../tts/cloud-tts-kit.js';
+import { isRecord, positiveMs, wsUrl } from './stt-kit.js';
 
 /** FunASR's recognition modes: streaming only, offline only, or both (2pass). */
 export type FunAsrMode = '2pass' | 'online' | 'offline';
@@ -75,18 +77,7 @@ export class FunAsrStt implements SpeechToText {
   /** Validates the settings; throws {@link ProviderConfigError} naming the bad one. */
   constructor(settings: FunAsrSttSettings) {
     if (!settings.url?.trim()) throw new ProviderConfigError('FUNASR_URL', 'is required');
-    let url: URL;
-    try {
-      url = new URL(settings.url.trim());
-    } catch {
-      throw new ProviderConfigError('FUNASR_URL', `is not a URL: ${settings.url}`);
-    }
-    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-      throw new ProviderConfigError(
-        'FUNASR_URL',
-        `must be a ws:// or wss:// URL, not ${settings.url}`,
-      );
-    }
+    const url = wsUrl('FUNASR_URL', settings.url, { trim: true });
     const mode = settings.mode ?? '2pass';
     if (!['2pass', 'online', 'offline'].includes(mode)) {
       throw new ProviderConfigError('FUNASR_MODE', `must be 2pass, online or offline, not ${mode}`);
@@ -106,13 +97,7 @@ export class FunAsrStt implements SpeechToText {
     if (!Number.isInteger(hotwordWeight) || hotwordWeight <= 0) {
       throw new ProviderConfigError('FUNASR_HOTWORD_WEIGHT', 'must be a positive whole number');
     }
-    const timeoutMs = settings.timeoutMs ?? 10_000;
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-      throw new ProviderConfigError(
-        'FUNASR_TIMEOUT_MS',
-        'must be a positive number of milliseconds',
-      );
-    }
+    const timeoutMs = positiveMs('FUNASR_TIMEOUT_MS', settings.timeoutMs ?? 10_000);
     const language = settings.language?.trim() || 'zh-CN';
     this.config = {
       url: url.toString(),
@@ -146,7 +131,7 @@ let streamCount = 0;
 /** One connection, one audio stream. */
 class FunAsrStream implements SttStream {
   readonly results: AsyncIterable<SttResult>;
-  private readonly queue = new ResultQueue();
+  private readonly queue = new AsyncQueue<SttResult>();
   private readonly ws: WebSocket;
   private readonly language: string;
   private readonly pending: Buffer[] = [];
@@ -187,8 +172,8 @@ class FunAsrStream implements SttStream {
   }
 
   write(frame: AudioFrame): void {
-    // After a failure (settled) nothing more is sent or buffered.
-    if (this.ended || this.closed || this.queue.settled) return;
+    // After a failure (the queue closed) nothing more is sent or buffered.
+    if (this.ended || this.closed || this.queue.closed) return;
     if (frame.sampleRateHz !== this.options.sampleRateHz) {
       throw new RangeError(
         `funasr: frame at ${frame.sampleRateHz} Hz on a ${this.options.sampleRateHz} Hz stream`,
@@ -200,7 +185,7 @@ class FunAsrStream implements SttStream {
   }
 
   end(): void {
-    if (this.ended || this.closed || this.queue.settled) return;
+    if (this.ended || this.closed || this.queue.closed) return;
     this.ended = true;
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ is_speaking: false }));
     this.armStall();
@@ -210,7 +195,7 @@ class FunAsrStream implements SttStream {
     if (this.closed) return;
     this.closed = true;
     this.cleanup();
-    this.queue.finish();
+    this.queue.close();
     if (this.ws.readyState === WebSocket.OPEN) this.ws.close(1000);
     else if (this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate();
   }
@@ -239,12 +224,12 @@ class FunAsrStream implements SttStream {
   }
 
   private received(data: RawData, isBinary: boolean): void {
-    if (this.closed || this.queue.settled) return;
+    if (this.closed || this.queue.closed) return;
     if (this.ended) this.armStall();
     if (isBinary) return; // results are JSON text
     let message: unknown;
     try {
-      message = JSON.parse(rawText(data));
+      message = JSON.parse(messageText(data));
     } catch {
       this.fail('sent a message that is not JSON', true);
       return;
@@ -267,7 +252,7 @@ class FunAsrStream implements SttStream {
       // An online-only stream has no corrected sentence: its pieces are the final text.
       if (this.online.trim()) this.emit('final', this.online);
       this.online = '';
-      this.queue.finish();
+      this.queue.close();
       this.cleanup();
       this.ws.close(1000);
     }
@@ -280,7 +265,7 @@ class FunAsrStream implements SttStream {
 
   private socketClosed(code: number, reason: string): void {
     this.cleanup();
-    if (this.closed || this.queue.settled) return;
+    if (this.closed || this.queue.closed) return;
     this.fail(
       `closed the connection${this.ended ? '' : ' before the audio ended'}: ${code}${reason ? ` ${reason}` : ''}`,
       code !== 1008,
@@ -296,7 +281,7 @@ class FunAsrStream implements SttStream {
   }
 
   private fail(message: string, retryable: boolean, status?: number): void {
-    if (this.closed || this.queue.settled) return;
+    if (this.closed || this.queue.closed) return;
     this.queue.fail(new ProviderError('funasr', message, retryable, status));
     this.cleanup();
     if (this.ws.readyState !== WebSocket.CLOSED) this.ws.terminate();
@@ -306,66 +291,4 @@ class FunAsrStream implements SttStream {
     clearTimeout(this.stall);
     this.options.signal?.removeEventListener('abort', this.onAbort);
   }
-}
-
-// ---- small helpers (each provider file is self-contained) -----------------------------------
-
-/** Results in arrival order; ends when finished, throws once failed (after what came before). */
-class ResultQueue implements AsyncIterable<SttResult> {
-  private readonly items: SttResult[] = [];
-  private state: 'open' | 'done' | 'failed' = 'open';
-  private error: ProviderError | undefined;
-  private wake: (() => void) | undefined;
-
-  get settled(): boolean {
-    return this.state !== 'open';
-  }
-
-  push(result: SttResult): void {
-    if (this.state !== 'open') return;
-    this.items.push(result);
-    this.notify();
-  }
-
-  finish(): void {
-    if (this.state !== 'open') return;
-    this.state = 'done';
-    this.notify();
-  }
-
-  fail(error: ProviderError): void {
-    if (this.state !== 'open') return;
-    this.state = 'failed';
-    this.error = error;
-    this.notify();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<SttResult> {
-    for (;;) {
-      const next = this.items.shift();
-      if (next) {
-        yield next;
-        continue;
-      }
-      if (this.state === 'failed') throw this.error;
-      if (this.state === 'done') return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-  }
-
-  private notify(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-  }
-}
-
-function rawText(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -20,6 +20,8 @@ import {
   type SttStreamOptions,
   type WordTiming,
 } from '../providers/types.js';
+import { AsyncQueue } from '../tts/cloud-tts-kit.js';
+import { clamp01, isRecord, positiveMs, requireText } from './stt-kit.js';
 
 /** The response formats the adapter reads. */
 export type OpenAiTranscriptionFormat = 'verbose_json' | 'json';
@@ -172,7 +174,7 @@ export class OpenAiCompatibleStt implements SpeechToText {
 /** One utterance: buffered frames, one request at the end. */
 class TranscriptionStream implements SttStream {
   readonly results: AsyncIterable<SttResult>;
-  private readonly queue = new ResultQueue();
+  private readonly queue = new AsyncQueue<SttResult>();
   private readonly chunks: Int16Array[] = [];
   private samples = 0;
   private ended = false;
@@ -190,8 +192,8 @@ class TranscriptionStream implements SttStream {
   }
 
   write(frame: AudioFrame): void {
-    // After a failure (settled) nothing more is sent or buffered.
-    if (this.ended || this.closed || this.queue.settled) return;
+    // After a failure (the queue closed) nothing more is sent or buffered.
+    if (this.ended || this.closed || this.queue.closed) return;
     if (frame.sampleRateHz !== this.options.sampleRateHz) {
       throw new RangeError(
         `${this.config.id}: frame at ${frame.sampleRateHz} Hz on a ${this.options.sampleRateHz} Hz stream`,
@@ -210,7 +212,7 @@ class TranscriptionStream implements SttStream {
   }
 
   end(): void {
-    if (this.ended || this.closed || this.queue.settled) return;
+    if (this.ended || this.closed || this.queue.closed) return;
     this.ended = true;
     if (this.samples === 0) {
       this.finish();
@@ -314,7 +316,7 @@ class TranscriptionStream implements SttStream {
   }
 
   private finish(): void {
-    this.queue.finish();
+    this.queue.close();
     this.cleanup();
   }
 
@@ -364,70 +366,7 @@ function errorMessage(body: string): string {
   return body.slice(0, 200);
 }
 
-// ---- small helpers (each provider file is self-contained) -----------------------------------
-
-/** Results in arrival order; ends when finished, throws once failed (after what came before). */
-class ResultQueue implements AsyncIterable<SttResult> {
-  private readonly items: SttResult[] = [];
-  private state: 'open' | 'done' | 'failed' = 'open';
-  private error: ProviderError | undefined;
-  private wake: (() => void) | undefined;
-
-  get settled(): boolean {
-    return this.state !== 'open';
-  }
-
-  push(result: SttResult): void {
-    if (this.state !== 'open') return;
-    this.items.push(result);
-    this.notify();
-  }
-
-  finish(): void {
-    if (this.state !== 'open') return;
-    this.state = 'done';
-    this.notify();
-  }
-
-  fail(error: ProviderError): void {
-    if (this.state !== 'open') return;
-    this.state = 'failed';
-    this.error = error;
-    this.notify();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<SttResult> {
-    for (;;) {
-      const next = this.items.shift();
-      if (next) {
-        yield next;
-        continue;
-      }
-      if (this.state === 'failed') throw this.error;
-      if (this.state === 'done') return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-  }
-
-  private notify(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-  }
-}
-
-function requireText(setting: string, value: string): string {
-  if (value.trim() === '') throw new ProviderConfigError(setting, 'must not be empty');
-  return value.trim();
-}
-
-function positiveMs(setting: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new ProviderConfigError(setting, 'must be a positive number of milliseconds');
-  }
-  return value;
-}
-
+/** An http:// or https:// base URL setting, or a {@link ProviderConfigError} naming it. */
 function httpBase(setting: string, value: string): URL {
   let url: URL;
   try {
@@ -439,12 +378,4 @@ function httpBase(setting: string, value: string): URL {
     throw new ProviderConfigError(setting, `must be an http:// or https:// URL, not ${value}`);
   }
   return url;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function clamp01(value: number): number {
-  return Math.min(1, Math.max(0, value));
 }
