@@ -63,4 +63,9 @@ export const ALLOWED_PACKAGES: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Files at the top of src/ that compose everything and may import any room. */
-export const COMPOSITION_ROOTS: readonly string[] = ['app.ts', 'app-calls.ts', 'app-voice.ts', 'main.ts'];
+export const COMPOSITION_ROOTS: readonly string[] = [
+  'app.ts',
+  'app-calls.ts',
+  'app-voice.ts',
+  'main.ts',
+];
