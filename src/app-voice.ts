@@ -244,7 +244,8 @@ export async function buildVoicePlane(deps: VoicePlaneDeps): Promise<VoicePlane>
       }),
   );
   const runtime = new VoiceRuntime({
-    vad: (): VoiceActivityDetector => (model ? model.detector() : new EnergyVad()),
+    vad: (options): VoiceActivityDetector =>
+      model ? model.detector(options) : new EnergyVad(options),
     // One provider is used as it is; several become a fallback chain in the configured order,
     // made per conversation so its switches land in that conversation's trace.
     providers: (onSwitch) => ({

@@ -8,7 +8,12 @@ import type { AgentRunner } from '../../calls/index.js';
 import type { Leg } from '../../channels/index.js';
 import type { Logger, VoiceMetrics } from '../../observability/index.js';
 import type { Store } from '../../store/index.js';
-import type { SpeechToText, TextToSpeech, VoiceActivityDetector } from '../providers/types.js';
+import type {
+  SpeechToText,
+  TextToSpeech,
+  VadOptions,
+  VoiceActivityDetector,
+} from '../providers/types.js';
 import type { Responder, SessionTimeouts } from '../session/types.js';
 import { VoiceSession, type VoiceSessionOptions } from '../session/voice-session.js';
 
@@ -19,12 +24,18 @@ export interface AgentDefinition {
   language?: string;
   voice?: VoiceSessionOptions['voice'];
   timeouts?: Partial<SessionTimeouts>;
+  /** Voice activity detection tuning (seed 001's defaults otherwise). */
+  vad?: VadOptions;
+  /** Turn detection tuning. */
+  turns?: VoiceSessionOptions['turns'];
+  /** Barge-in tuning: minimum speech, echo ratio, backchannels. */
+  bargeIn?: VoiceSessionOptions['bargeIn'];
 }
 
 /** Settings of a {@link VoiceRuntime}. */
 export interface VoiceRuntimeOptions {
-  /** A fresh detector per conversation (detectors keep per-stream state). */
-  vad: () => VoiceActivityDetector;
+  /** A fresh detector per conversation (detectors keep per-stream state), tuned per agent. */
+  vad: (options?: VadOptions) => VoiceActivityDetector;
   /**
    * The recogniser and synthesiser for one conversation; `onSwitch` is told when a fallback
    * chain moves to another provider, so the switch lands in that conversation's trace.
@@ -72,13 +83,16 @@ export class VoiceRuntime implements AgentRunner {
     });
     const session = new VoiceSession({
       leg,
-      vad: this.options.vad(),
+      vad: this.options.vad(agent.vad),
       stt,
       tts,
       responder: agent.responder(),
       language: agent.language,
       voice: agent.voice,
       timeouts: agent.timeouts,
+      turns: agent.turns,
+      bargeIn: agent.bargeIn,
+      prefixPaddingMs: agent.vad?.prefixPaddingMs,
       apologyFile: this.options.apologyFile,
     });
     session.on('turn', (trace) => {
