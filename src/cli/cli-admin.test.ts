@@ -131,6 +131,32 @@ describe('calls', () => {
       /^pa_1 +sip +\+8613800000000 +answered +demo +no +2025-01-31 02:00:00 +- +-$/,
     );
   });
+
+  it("lists a voice-bot call's turns with first-audio latency and events", async () => {
+    server.on('GET /v1/calls/ca_1/turns', {
+      status: 200,
+      body: {
+        items: [
+          {
+            id: 'vt_1',
+            index: 0,
+            userText: 'what is the weather like today',
+            assistantText: 'It is sunny and warm today.',
+            interrupted: true,
+            latency: { sttFinal: 120, firstPacket: 310 },
+            events: [{ type: 'barge-in', by: 'words' }, { type: 'heard' }],
+            startedAt: '2025-01-31T02:00:00.000Z',
+          },
+        ],
+      },
+    });
+    const run = await runCli(['calls', 'turns', 'ca_1'], env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('FIRST AUDIO');
+    expect(run.stdout).toMatch(
+      /0 +what is the weather like today +It is sunny and warm today\. +yes +310 ms +barge-in, heard/,
+    );
+  });
 });
 
 describe('keys', () => {

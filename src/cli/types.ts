@@ -142,3 +142,16 @@ export interface WireError {
   message?: string;
   issues?: Array<{ field?: string; message?: string }>;
 }
+
+/** A voice-bot turn as the API answers it (`GET /v1/calls/{id}/turns`). */
+export interface WireVoiceTurn {
+  id: string;
+  index: number;
+  userText: string;
+  assistantText: string;
+  interrupted: boolean;
+  latency: Record<string, number>;
+  events: Array<Record<string, unknown>>;
+  startedAt: string;
+  endedAt?: string;
+}

@@ -1,4 +1,4 @@
-/** `switchboard calls list|get|participants`: call history and live calls (read-only). */
+/** `switchboard calls list|get|participants|turns`: call history and live calls (read-only). */
 import { UsageError, type Command, type Group } from '../args.js';
 import {
   formatBool,
@@ -10,7 +10,7 @@ import {
   renderTable,
   type Column,
 } from '../table.js';
-import type { WireCall, WireList, WireParticipant } from '../types.js';
+import type { WireCall, WireList, WireParticipant, WireVoiceTurn } from '../types.js';
 import { flag, int, printList, printOne, seg, str } from './common.js';
 
 const STATES = ['ringing', 'answered', 'on-hold', 'transferring', 'ended'];
@@ -188,10 +188,42 @@ const participants: Command = {
   },
 };
 
+/** Table of voice-bot turns: what was said, whether it was cut, and how fast the bot answered. */
+export function renderTurns(items: WireVoiceTurn[]): string {
+  return renderTable(items, [
+    { header: '#', value: (t) => String(t.index) },
+    { header: 'caller', value: (t) => orNone(t.userText) },
+    { header: 'bot (as heard)', value: (t) => orNone(t.assistantText) },
+    { header: 'cut', value: (t) => formatBool(t.interrupted) },
+    {
+      header: 'first audio',
+      value: (t) => (t.latency.firstPacket === undefined ? '-' : `${t.latency.firstPacket} ms`),
+    },
+    {
+      header: 'events',
+      value: (t) => orNone(t.events.map((e) => String(e.type)).join(', ') || undefined),
+    },
+  ]);
+}
+
+const turns: Command = {
+  kind: 'command',
+  name: 'turns',
+  summary: "List a voice-bot call's turns with latencies and events",
+  positionals: [{ name: 'callId' }],
+  async run(ctx) {
+    const api = await ctx.api();
+    const answer = await api.get<WireList<WireVoiceTurn>>(
+      `/v1/calls/${seg(ctx.positionals[0]!)}/turns`,
+    );
+    printList(ctx, answer, renderTurns, 'no voice turns');
+  },
+};
+
 /** The `calls` group (reading); call control is `call` (singular). */
 export const callsGroup: Group = {
   kind: 'group',
   name: 'calls',
   summary: 'Call history and live calls (control them with `switchboard call …`)',
-  children: [list, get, participants],
+  children: [list, get, participants, turns],
 };
