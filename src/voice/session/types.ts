@@ -119,6 +119,15 @@ export const BACKCHANNELS = [
   'sure',
 ];
 
+/** Whether `text` is only a backchannel (compared lower-cased, punctuation removed). */
+export function isBackchannel(text: string, words: readonly string[] = BACKCHANNELS): boolean {
+  const normalised = text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s'-]/gu, '')
+    .trim();
+  return words.includes(normalised);
+}
+
 /** Milliseconds from the caller's end of speech to each stage of one turn, and more. */
 export interface TurnTrace {
   index: number;

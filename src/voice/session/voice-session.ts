@@ -6,80 +6,26 @@
  * ever sitting in silence, and every turn leaves a latency trace.
  */
 import { EventEmitter } from 'node:events';
-import type { Leg } from '../../channels/index.js';
 import { Resampler, type AudioFrame } from '../../media/index.js';
-import type {
-  ChatMessage,
-  SpeechToText,
-  SttStream,
-  TextToSpeech,
-  TtsOptions,
-  VoiceActivityDetector,
-} from '../providers/types.js';
+import type { ChatMessage, SttStream } from '../providers/types.js';
 import { Speaker, type Speech } from './speaker.js';
+import { EchoGuard } from './echo-guard.js';
+import { replyText } from './reply-text.js';
 import { rms, TraceBuilder, watchFirstPacket } from './trace.js';
-import { TurnDetector, type TurnDetectorOptions } from './turn-detector.js';
+import { TurnDetector } from './turn-detector.js';
 import {
   BACKCHANNELS,
+  isBackchannel,
   DEFAULT_TIMEOUTS,
   phrasesFor,
-  type Responder,
   type ResponderAction,
   type SessionPhrases,
   type SessionTimeouts,
-  type TurnTrace,
 } from './types.js';
 
-/** Settings of a {@link VoiceSession}. */
-export interface VoiceSessionOptions {
-  leg: Leg;
-  vad: VoiceActivityDetector;
-  stt: SpeechToText;
-  tts: TextToSpeech;
-  responder: Responder;
-  /** BCP 47 language of the conversation (default en-US). */
-  language?: string;
-  /** Voice settings for the TTS. */
-  voice?: Omit<TtsOptions, 'sampleRateHz' | 'signal' | 'language'>;
-  timeouts?: Partial<SessionTimeouts>;
-  /** Overrides of the built-in phrases. */
-  phrases?: Partial<SessionPhrases>;
-  turns?: TurnDetectorOptions;
-  bargeIn?: {
-    /** Caller speech this long during playback interrupts it (default 400 ms). */
-    minSpeechMs?: number;
-    /**
-     * Echo guard: during playback, caller audio must be at least this share of the level of
-     * what was sent recently (default 0.3, about −10 dB) to count as speech, so the bot's own
-     * voice coming back down the line does not interrupt it.
-     */
-    echoRatio?: number;
-    /** Words that acknowledge rather than interrupt (default {@link BACKCHANNELS}). */
-    backchannels?: string[];
-  };
-  /** Speech kept from before the VAD's start, so the first syllable reaches STT (250 ms). */
-  prefixPaddingMs?: number;
-  /** Played when speech synthesis fails. */
-  apologyFile: string;
-  /**
-   * The fallback after a hard timeout or too many failed recognitions: resolve true when it
-   * took the call (a transfer), false to let the session apologise and hang up.
-   */
-  onFallback?: (reason: string) => Promise<boolean>;
-  /** Clock for traces (tests inject one); default Date.now. */
-  now?: () => number;
-}
+import type { VoiceSessionEvents, VoiceSessionOptions } from './session-options.js';
 
-/** Events of a session. */
-export interface VoiceSessionEvents {
-  /** A finished turn with its trace. */
-  turn: [TurnTrace];
-  /** Something worth logging: a provider error, a fallback, a timeout. */
-  notice: [{ type: string; detail?: string }];
-  /** The responder asked for an action. */
-  action: [ResponderAction];
-  ended: [{ reason: string }];
-}
+export type { VoiceSessionEvents, VoiceSessionOptions } from './session-options.js';
 
 /** One caller utterance being recognised. */
 interface Utterance {
@@ -110,7 +56,7 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
   private sttResampler: Resampler | undefined;
   private readonly sttRateHz: number;
   private readonly prefix: AudioFrame[] = [];
-  private sentLevels: number[] = [];
+  private readonly echoGuard: EchoGuard;
   private utterance: Utterance | undefined;
   private pendingText = '';
   private pendingTimer: NodeJS.Timeout | undefined;
@@ -135,6 +81,7 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
     this.phrases = { ...phrasesFor(options.language), ...options.phrases };
     this.now = options.now ?? Date.now;
     this.turnDetector = new TurnDetector(options.turns);
+    this.echoGuard = new EchoGuard(options.bargeIn?.echoRatio ?? 0.3);
     this.speaker = new Speaker({
       leg: options.leg,
       tts: options.tts,
@@ -221,9 +168,7 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
   }
 
   private async hear(said: AudioFrame, sentRms: number): Promise<void> {
-    this.sentLevels.push(sentRms);
-    // About 300 ms of what was sent: line echo comes back within that.
-    if (this.sentLevels.length > 15) this.sentLevels.shift();
+    this.echoGuard.noteSent(sentRms);
     const sttFrame = this.sttResampler
       ? { ...said, samples: this.sttResampler.process(said.samples), sampleRateHz: this.sttRateHz }
       : said;
@@ -234,17 +179,14 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
     const utterance = this.utterance;
     if (utterance) {
       utterance.stream.write(sttFrame);
+      const speech = this.options.vad.lastProbability >= 0.5;
       // The echo verdict is provisional: one frame as loud as real speech over the bot's recent
       // audio clears it (the frame that confirmed speech may be a stop closure or an "s").
-      if (
-        utterance.echo &&
-        this.options.vad.lastProbability >= 0.5 &&
-        rms(said.samples) >= this.echoThreshold()
-      ) {
+      if (utterance.echo && speech && !this.echoGuard.isEcho(rms(said.samples))) {
         utterance.echo = false;
       }
       // Speech only: not the trailing silence the VAD waits through before it ends an utterance.
-      if (this.options.vad.lastProbability >= 0.5) utterance.speechMs += 20;
+      if (speech) utterance.speechMs += 20;
       if (
         utterance.duringPlayback &&
         !utterance.echo &&
@@ -266,20 +208,13 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
     }
   }
 
-  /** Level caller audio must reach during playback to count as speech, not the bot's echo. */
-  private echoThreshold(): number {
-    return (this.options.bargeIn?.echoRatio ?? 0.3) * Math.max(0, ...this.sentLevels);
-  }
-
   private speechStarted(said: AudioFrame, startedAtMs: number): void {
     clearTimeout(this.silenceTimer);
     clearTimeout(this.pendingTimer);
     this.silencePrompts = 0;
     const duringPlayback = this.speaker.speaking;
-    const recentSent = Math.max(0, ...this.sentLevels);
-    const echoRatio = this.options.bargeIn?.echoRatio ?? 0.3;
     const loudest = Math.max(rms(said.samples), ...this.prefix.map((f) => rms(f.samples)));
-    const echo = duringPlayback && loudest < echoRatio * recentSent;
+    const echo = duringPlayback && this.echoGuard.isEcho(loudest);
     const stream = this.options.stt.stream({
       sampleRateHz: this.sttRateHz,
       language: this.options.language,
@@ -366,12 +301,7 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
   }
 
   private isBackchannel(text: string): boolean {
-    const words = this.options.bargeIn?.backchannels ?? BACKCHANNELS;
-    const normalised = text
-      .toLowerCase()
-      .replace(/[^\p{L}\p{N}\s'-]/gu, '')
-      .trim();
-    return words.includes(normalised);
+    return isBackchannel(text, this.options.bargeIn?.backchannels ?? BACKCHANNELS);
   }
 
   // ---- barge-in -------------------------------------------------------------------------------
@@ -440,40 +370,19 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
       { history: [...this.history], signal: abort.signal },
     );
     const markToken = (): void => {
-      if (firstToken) return;
       firstToken = true;
       clearTimeout(soft);
       // The answer has come: saying it may take longer than the timeout.
       clearTimeout(hard);
       trace.mark('responderFirstToken');
     };
-    const textStream = async function* (): AsyncIterable<string> {
-      if (Symbol.asyncIterator in (reply as object)) {
-        for await (const chunk of reply as AsyncIterable<string>) {
-          if (abort.signal.aborted) return;
-          markToken();
-          yield chunk;
-        }
-      } else {
-        const value = await (reply as Promise<string | { text: string; action?: ResponderAction }>);
-        if (abort.signal.aborted) return;
-        markToken();
-        if (typeof value === 'string') yield value;
-        else {
-          action = value.action;
-          yield value.text;
-        }
-      }
-    };
-    const textIterable = textStream();
-    const guarded = (async function* () {
-      try {
-        yield* textIterable;
-      } catch (err) {
-        trace.event({ type: 'responder-error', detail: (err as Error).message });
-      }
-    })();
-    const speech = this.speaker.speak(guarded, {
+    const text$ = replyText(reply, {
+      signal: abort.signal,
+      onFirstToken: markToken,
+      onAction: (a) => (action = a),
+      onError: (err) => trace.event({ type: 'responder-error', detail: err.message }),
+    });
+    const speech = this.speaker.speak(text$, {
       onFirstAudio: () => trace.mark('ttsFirstAudio'),
     });
     this.reply = { speech, abort, trace };
