@@ -50,6 +50,8 @@ export interface VoiceSessionOptions {
   };
   /** Speech kept from before the VAD's start, so the first syllable reaches STT (250 ms). */
   prefixPaddingMs?: number;
+  /** Pause that ends a keyed-in (DTMF) turn when no `#` comes (default 3000). */
+  dtmfInterDigitMs?: number;
   /** Played when speech synthesis fails. */
   apologyFile: string;
   /**

@@ -11,6 +11,8 @@ export interface UserTurn {
   index: number;
   confidence?: number;
   language?: string;
+  /** How the caller gave it: spoken (default) or keyed in (DTMF digits, without the `#`). */
+  source?: 'speech' | 'dtmf';
 }
 
 /** What a responder is given besides the turn. */
@@ -36,6 +38,12 @@ export interface Responder {
   ): AsyncIterable<string> | Promise<string | { text: string; action?: ResponderAction }>;
   /** The first thing said when the call starts (optional). */
   greeting?(): string | undefined;
+  /**
+   * Told what became of each reply once it has been spoken or cut: the caller heard `text`
+   * (all of `fullText`, or the part before a barge-in), so the conversation record can keep
+   * what was really said.
+   */
+  heard?(reply: { index: number; text: string; fullText: string; interrupted: boolean }): void;
 }
 
 /** Timeouts of a session; seed 001's defaults. */

@@ -297,3 +297,48 @@ describe('VoiceSession: turn detection', () => {
     expect(s.responder.calls).toHaveLength(1);
   });
 });
+
+describe('VoiceSession: keyed-in turns', () => {
+  const press = (digit: string): void => {
+    leg.emit('dtmf', { digit: digit as '1', durationMs: 100, source: 'rfc4733', timestampMs: 0 });
+  };
+
+  it('gathers keys into one turn ending with # and tells the responder it was keyed', async () => {
+    const responder = new ScriptedResponder(['Thank you.', 'Noted.'], 'Enter your number.');
+    const s = startScriptedSession(leg, advance, { responder });
+    await s.driver.until(() => !s.leg.output.playing, 5000);
+    for (const d of '123456#') press(d);
+    await s.driver.until(() => s.turns.length === 1, 3000);
+    expect(responder.calls[0]!.turn).toMatchObject({ text: '123456', source: 'dtmf' });
+    // Without a #, a pause of 3 s ends the entry.
+    await s.driver.until(() => !s.leg.output.playing, 5000);
+    press('1');
+    await s.driver.run(2900);
+    expect(responder.calls).toHaveLength(1);
+    await s.driver.run(200);
+    await s.driver.until(() => responder.calls.length === 2, 1000);
+    expect(responder.calls[1]!.turn).toMatchObject({ text: '1', source: 'dtmf' });
+  });
+
+  it('a key cuts the bot off like speech, and the responder hears what was heard', async () => {
+    const heard: Array<{ text: string; interrupted: boolean }> = [];
+    const responder = new ScriptedResponder(
+      ['One. Two. Three. Four. Five. Six. Seven. Eight.', 'Ok.'],
+      'Hello.',
+    );
+    Object.assign(responder, {
+      heard: (r: { text: string; interrupted: boolean }) => heard.push(r),
+    });
+    const stt = new ScriptedStt(['Count to eight please.']);
+    const s = startScriptedSession(leg, advance, { responder, stt });
+    await callerTurn(s);
+    await s.driver.until(() => audible(s.driver.last), 1000);
+    await s.driver.run(200);
+    press('9');
+    await s.driver.run(40);
+    expect(audible(s.driver.last)).toBe(false);
+    await s.driver.until(() => heard.length === 1, 1000);
+    expect(heard[0]!.interrupted).toBe(true);
+    expect('One. Two. Three. Four. Five. Six. Seven. Eight.'.startsWith(heard[0]!.text)).toBe(true);
+  });
+});

@@ -64,6 +64,9 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
   private retries = 0;
   private silencePrompts = 0;
   private silenceTimer: NodeJS.Timeout | undefined;
+  /** Keys pressed so far in a DTMF turn, and the pause that ends it. */
+  private keyedDigits = '';
+  private dtmfTimer: NodeJS.Timeout | undefined;
   private maxTimer: NodeJS.Timeout | undefined;
   private reply: { speech: Speech; abort: AbortController; trace: TraceBuilder } | undefined;
   private stopped = false;
@@ -112,9 +115,14 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
       this.queue.push({ said, sentRms: sent ? rms(sent.samples) : 0 });
       this.wake?.();
     };
+    const onDtmf = ({ digit }: { digit: string }): void => this.keyed(digit);
     leg.on('tick', onTick);
+    leg.on('dtmf', onDtmf);
     void leg.ended.then(() => this.end('leg-ended'));
-    void this.finished.then(() => leg.off('tick', onTick));
+    void this.finished.then(() => {
+      leg.off('tick', onTick);
+      leg.off('dtmf', onDtmf);
+    });
     if (this.timeouts.maxCallMs > 0) {
       this.maxTimer = setTimeout(() => void this.goodbye('max-duration'), this.timeouts.maxCallMs);
     }
@@ -141,6 +149,7 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
     clearTimeout(this.silenceTimer);
     clearTimeout(this.maxTimer);
     clearTimeout(this.pendingTimer);
+    clearTimeout(this.dtmfTimer);
     this.reply?.abort.abort();
     this.speaker.stopAll();
     this.utterance?.stream.close();
@@ -318,9 +327,37 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
 
   // ---- turns ----------------------------------------------------------------------------------
 
+  /**
+   * A key press: keys interrupt the bot like speech does, and are gathered into one turn that
+   * ends with `#` or after a pause (callers key in policy numbers, dates, "1 for yes").
+   */
+  private keyed(digit: string): void {
+    if (this.stopped) return;
+    clearTimeout(this.silenceTimer);
+    clearTimeout(this.dtmfTimer);
+    const reply = this.reply;
+    if (reply) {
+      reply.speech.stop();
+      reply.abort.abort();
+      reply.trace.event({ type: 'barge-in', by: 'dtmf' });
+    }
+    if (digit !== '#') this.keyedDigits += digit;
+    const commit = (): void => {
+      const digits = this.keyedDigits;
+      this.keyedDigits = '';
+      if (digits === '') return this.idle();
+      this.speechEndAt = this.now();
+      this.endpointMs = 0;
+      void this.takeTurn(digits, { sttFinalAt: this.now(), sttMs: 0 }, 'dtmf');
+    };
+    if (digit === '#') commit();
+    else this.dtmfTimer = setTimeout(commit, this.options.dtmfInterDigitMs ?? 3000);
+  }
+
   private async takeTurn(
     text: string,
     stt: { sttFinalAt: number; sttMs: number; confidence?: number },
+    source: 'speech' | 'dtmf' = 'speech',
   ): Promise<void> {
     if (this.stopped) return;
     const trace = new TraceBuilder(this.turnIndex++, text, this.speechEndAt, this.now);
@@ -343,10 +380,14 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
     }
     this.retries = 0;
     this.history.push({ role: 'user', content: text });
-    await this.answer(text, trace);
+    await this.answer(text, trace, source);
   }
 
-  private async answer(text: string, trace: TraceBuilder): Promise<void> {
+  private async answer(
+    text: string,
+    trace: TraceBuilder,
+    source: 'speech' | 'dtmf',
+  ): Promise<void> {
     const abort = new AbortController();
     let firstToken = false;
     let hardTimedOut = false;
@@ -366,7 +407,7 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
     }, this.timeouts.answerHardMs);
     let action: ResponderAction | undefined;
     const reply = this.options.responder.respond(
-      { text, index: trace.index },
+      { text, index: trace.index, source },
       { history: [...this.history], signal: abort.signal },
     );
     const markToken = (): void => {
@@ -401,6 +442,12 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
     if (result.heardText !== '') {
       this.history.push({ role: 'assistant', content: result.heardText });
     }
+    this.options.responder.heard?.({
+      index: trace.index,
+      text: result.heardText,
+      fullText: result.fullText,
+      interrupted,
+    });
     if (result.failed) trace.event({ type: 'tts-error', detail: result.failed.message });
     if (hardTimedOut) trace.event({ type: 'fallback', reason: 'answer-timeout' });
     this.emit('turn', trace.build(result.heardText, interrupted));
