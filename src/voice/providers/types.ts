@@ -185,6 +185,8 @@ export interface ChatMessage {
   content: string;
   /** For `tool` messages: the call being answered. */
   toolCallId?: string;
+  /** For `assistant` messages that called tools: the calls, arguments as the model's JSON. */
+  toolCalls?: Array<{ id: string; name: string; arguments: string }>;
 }
 
 /** A piece of a streamed model answer. */
