@@ -49,7 +49,7 @@ describe('the voice plane at start-up', () => {
           tts: ['elevenlabs', 'espeak-ng'],
         });
         expect(p.runtime).toBeDefined();
-        expect(p.runtime!.has('demo')).toBe(true);
+        expect(await p.runtime!.has('demo')).toBe(true);
         const text = p.report.join('\n');
         expect(text).toContain('Voice agents: STT pocketsphinx, TTS espeak-ng');
         expect(text).toMatch(/STT deepgram: not available.*DEEPGRAM_API_KEY/);

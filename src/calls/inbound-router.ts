@@ -29,9 +29,31 @@ export interface RouterPrompts {
  * naming an agent the runner does not know is answered 480.
  */
 export interface AgentRunner {
-  has(agentId: string): boolean;
+  /** Whether the agent exists (agents may live in the database: asked per call). */
+  has(agentId: string): boolean | Promise<boolean>;
   /** Talks with the leg until the conversation ends (the leg may stay up, e.g. transferred). */
-  run(leg: Leg, context: { callId: string; participantId: string; agentId: string }): Promise<void>;
+  run(leg: Leg, context: AgentRunContext): Promise<unknown>;
+}
+
+/** Which call, party and agent a run is for. */
+export interface AgentRunContext {
+  callId: string;
+  participantId: string;
+  agentId: string;
+  /** The caller's identity (number or SIP user): the key a dropped conversation resumes by. */
+  caller?: string;
+  /** The number called. */
+  called?: string;
+}
+
+/**
+ * Runs flows for `flow` rules (the dialog room provides it). A rule naming a flow the runner
+ * does not know is answered 480.
+ */
+export interface FlowLauncher {
+  has(flowName: string): Promise<boolean>;
+  /** Runs the flow's latest version on the answered leg until it ends or hands the call on. */
+  run(leg: Leg, context: Omit<AgentRunContext, 'agentId'> & { flowName: string }): Promise<unknown>;
 }
 
 /** Settings of an {@link InboundRouter}. */
@@ -50,6 +72,8 @@ export interface InboundRouterOptions {
   prompts: RouterPrompts;
   /** AI agents for `agent` rules. */
   agents?: AgentRunner;
+  /** Flows for `flow` rules. */
+  flows?: FlowLauncher;
   /** Ring time for calls to registered users (ms). */
   userRingTimeoutMs?: number;
   /** Told about each INVITE refused by trunk admission. */
@@ -208,22 +232,39 @@ export class InboundRouter {
         return this.reject(caller, call, action.status, action.reason ?? 'Rejected by rule');
       case 'agent': {
         const agents = this.options.agents;
-        if (agents?.has(action.agentId)) {
-          return this.withLeg(caller, call, (leg) =>
-            agents.run(leg, {
+        if (agents && (await agents.has(action.agentId))) {
+          return this.withLeg(caller, call, async (leg) => {
+            await agents.run(leg, {
               callId: record.id,
               participantId: caller.id,
               agentId: action.agentId,
-            }),
-          );
+              caller: caller.identity,
+              called: call.requestUri?.user ?? undefined,
+            });
+          });
         }
         this.options.logger.warn({ callId: call.id }, 'dispatch rule names an unknown agent');
         return this.reject(caller, call, 480, 'Agent not available');
       }
-      case 'flow':
+      case 'flow': {
+        const flows = this.options.flows;
+        if (flows && (await flows.has(action.flowId))) {
+          return this.withLeg(caller, call, async (leg) => {
+            await flows.run(leg, {
+              callId: record.id,
+              participantId: caller.id,
+              flowName: action.flowId,
+              caller: caller.identity,
+              called: call.requestUri?.user ?? undefined,
+            });
+          });
+        }
+        this.options.logger.warn({ callId: call.id }, 'dispatch rule names an unknown flow');
+        return this.reject(caller, call, 480, 'Flow not available');
+      }
       case 'enqueue':
-        // Flows, AI agents and queues are built by later releases; a rule naming one is kept,
-        // and its calls are told plainly that the target is unavailable.
+        // Queues are built by the contact-center release; a rule naming one is kept, and its
+        // calls are told plainly that the target is unavailable.
         this.options.logger.warn(
           { action: action.type, callId: call.id },
           'dispatch target not available in this version',

@@ -29,6 +29,8 @@ export { RoomRegistry } from './rooms.js';
 export {
   InboundRouter,
   type AgentRunner,
+  type AgentRunContext,
+  type FlowLauncher,
   type InboundRouterOptions,
   type RouterPrompts,
 } from './inbound-router.js';

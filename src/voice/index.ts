@@ -25,6 +25,10 @@ export * from './session/types.js';
 export {
   VoiceRuntime,
   type AgentDefinition,
+  type AgentCatalog,
+  type AgentRunOutcome,
+  type OpenedAgent,
+  type VoiceAgentSettings,
   type VoiceRuntimeOptions,
 } from './runtime/voice-runtime.js';
 export {

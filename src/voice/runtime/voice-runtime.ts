@@ -4,7 +4,7 @@
  * store (readable at /v1/calls/{id}/turns), latencies and events as metrics, notices in the log
  * (transcripts only under `pii`).
  */
-import type { AgentRunner } from '../../calls/index.js';
+import type { AgentRunContext, AgentRunner } from '../../calls/index.js';
 import type { Leg } from '../../channels/index.js';
 import type { Logger, VoiceMetrics } from '../../observability/index.js';
 import type { Store } from '../../store/index.js';
@@ -18,8 +18,12 @@ import type { Responder, SessionTimeouts } from '../session/types.js';
 import { VoiceSession, type VoiceSessionOptions } from '../session/voice-session.js';
 
 /** One agent the runtime can run. */
-export interface AgentDefinition {
+export interface AgentDefinition extends VoiceAgentSettings {
   responder: () => Responder;
+}
+
+/** How an agent sounds and listens. */
+export interface VoiceAgentSettings {
   /** BCP 47 (default en-US). */
   language?: string;
   voice?: VoiceSessionOptions['voice'];
@@ -44,11 +48,33 @@ export interface VoiceRuntimeOptions {
     stt: SpeechToText;
     tts: TextToSpeech;
   };
-  agents: Record<string, AgentDefinition>;
+  /** Fixed agents by id, or a catalog that opens them per conversation (from the database). */
+  agents: Record<string, AgentDefinition> | AgentCatalog;
   apologyFile: string;
   store: Pick<Store, 'voiceTurns'>;
   metrics: VoiceMetrics;
   logger: Logger;
+}
+
+/** One conversation's agent, opened by a catalog: its responder and voice settings. */
+export interface OpenedAgent extends VoiceAgentSettings {
+  responder: Responder;
+  /** Told how the conversation ended (after the session has stopped). */
+  close?(outcome: AgentRunOutcome): Promise<void>;
+}
+
+/** Agents looked up per conversation (the dialog room's database-backed agents). */
+export interface AgentCatalog {
+  has(agentId: string): Promise<boolean>;
+  open(context: AgentRunContext): Promise<OpenedAgent | undefined>;
+}
+
+/** How an agent's conversation ended: on its own, or handing the caller to someone. */
+export type AgentRunOutcome =
+  { type: 'ended'; reason: string } | { type: 'transfer'; to?: string; reason?: string };
+
+function isCatalog(agents: VoiceRuntimeOptions['agents']): agents is AgentCatalog {
+  return typeof (agents as Partial<AgentCatalog>).open === 'function';
 }
 
 /** See the module comment. */
@@ -57,8 +83,16 @@ export class VoiceRuntime implements AgentRunner {
 
   constructor(private readonly options: VoiceRuntimeOptions) {}
 
-  has(agentId: string): boolean {
-    return Object.hasOwn(this.options.agents, agentId);
+  async has(agentId: string): Promise<boolean> {
+    const agents = this.options.agents;
+    return isCatalog(agents) ? agents.has(agentId) : Object.hasOwn(agents, agentId);
+  }
+
+  private async open(context: AgentRunContext): Promise<OpenedAgent | undefined> {
+    const agents = this.options.agents;
+    if (isCatalog(agents)) return agents.open(context);
+    const fixed = Object.hasOwn(agents, context.agentId) ? agents[context.agentId] : undefined;
+    return fixed && { ...fixed, responder: fixed.responder() };
   }
 
   /** Sessions running now. */
@@ -66,11 +100,9 @@ export class VoiceRuntime implements AgentRunner {
     return this.sessions.size;
   }
 
-  async run(
-    leg: Leg,
-    context: { callId: string; participantId: string; agentId: string },
-  ): Promise<void> {
-    const agent = this.options.agents[context.agentId];
+  /** Talks with the caller on `leg` until the conversation ends or the agent hands it on. */
+  async run(leg: Leg, context: AgentRunContext): Promise<AgentRunOutcome> {
+    const agent = await this.open(context);
     if (!agent) throw new Error(`unknown agent ${context.agentId}`);
     const { metrics, store } = this.options;
     const log = this.options.logger.child({ callId: context.callId, agent: context.agentId });
@@ -86,7 +118,7 @@ export class VoiceRuntime implements AgentRunner {
       vad: this.options.vad(agent.vad),
       stt,
       tts,
-      responder: agent.responder(),
+      responder: agent.responder,
       language: agent.language,
       voice: agent.voice,
       timeouts: agent.timeouts,
@@ -120,15 +152,28 @@ export class VoiceRuntime implements AgentRunner {
       const level = /error|fallback/.test(notice.type) ? 'warn' : 'info';
       log[level]({ event: notice.type, reason: notice.detail }, 'voice session notice');
     });
+    // A transfer ends this session at once; the caller's leg stays up for whoever takes it.
+    let transfer: Extract<AgentRunOutcome, { type: 'transfer' }> | undefined;
+    session.on('action', (action) => {
+      if (action.type !== 'transfer') return;
+      transfer = { type: 'transfer', to: action.to, reason: 'agent-transfer' };
+      session.end('transfer');
+    });
     holder.session = session;
     this.sessions.add(session);
     metrics.activeSessions.set(this.sessions.size);
+    let outcome: AgentRunOutcome = { type: 'ended', reason: 'unknown' };
     try {
       const { reason } = await session.start();
       log.info({ event: 'voice-session-ended', reason }, 'voice session ended');
+      outcome = transfer ?? { type: 'ended', reason };
+      return outcome;
     } finally {
       this.sessions.delete(session);
       metrics.activeSessions.set(this.sessions.size);
+      await agent
+        .close?.(outcome)
+        .catch((err: Error) => log.error({ err: err.message }, 'agent close failed'));
     }
   }
 
