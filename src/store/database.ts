@@ -15,7 +15,15 @@ import pg from 'pg';
 import type { Logger } from '../observability/index.js';
 import { type ApiKeyRepository, apiKeyRepository } from './repositories/api-keys.js';
 import { type CallRepository, callRepository } from './repositories/calls.js';
+import {
+  type ConversationRepository,
+  conversationRepository,
+} from './repositories/conversations.js';
 import type { Db } from './repositories/db.js';
+import {
+  type DialogDocumentRepository,
+  dialogDocumentRepository,
+} from './repositories/dialog-documents.js';
 import {
   type DispatchRuleRepository,
   dispatchRuleRepository,
@@ -64,6 +72,10 @@ export interface Repositories {
   webhooks: WebhookRepository;
   /** The turns of voice-bot conversations, stored with their call. */
   voiceTurns: VoiceTurnRepository;
+  /** Versioned flows, agents, intents and script trees. */
+  dialogDocuments: DialogDocumentRepository;
+  /** Dialog-room conversations and their messages. */
+  conversations: ConversationRepository;
 }
 
 /** The opened store. */
@@ -91,6 +103,8 @@ function repositories(db: Db): Repositories {
     apiKeys: apiKeyRepository(db),
     webhooks: webhookRepository(db),
     voiceTurns: voiceTurnRepository(db),
+    dialogDocuments: dialogDocumentRepository(db),
+    conversations: conversationRepository(db),
   };
 }
 

@@ -17,6 +17,8 @@ export const ID_PREFIX = {
   webhook: 'wh',
   delivery: 'whd',
   voiceTurn: 'vt',
+  conversation: 'cv',
+  conversationMessage: 'cm',
 } as const;
 
 /** A new id with the given prefix. */

@@ -1,6 +1,6 @@
 /**
  * The persistent store: control-plane data (trunks, dispatch rules, call history and voice-bot
- * turns, API keys, webhooks) in PostgreSQL, embedded (PGlite) or external. Open it with
+ * turns, API keys, webhooks, dialog documents and conversations) in PostgreSQL, embedded (PGlite) or external. Open it with
  * {@link openStore}.
  */
 export { MIGRATIONS_FOLDER, openStore } from './database.js';
@@ -18,6 +18,14 @@ export type {
   ParticipantInput,
   ParticipantPatch,
 } from './repositories/calls.js';
+export type {
+  ConversationInput,
+  ConversationMessageInput,
+  ConversationPatch,
+  ConversationRepository,
+} from './repositories/conversations.js';
+export { DIALOG_DOCUMENT_KINDS, DIALOG_DOCUMENT_NAME } from './repositories/dialog-documents.js';
+export type { DialogDocumentRepository } from './repositories/dialog-documents.js';
 export type {
   DispatchRuleInput,
   DispatchRulePatch,

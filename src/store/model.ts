@@ -234,3 +234,79 @@ export interface DomainEvent {
   participantId?: string;
   data: Record<string, unknown>;
 }
+
+/** What a dialog document is: an IVR flow, an agent, an intents set or a script tree. */
+export type DialogDocumentKind = 'flow' | 'agent' | 'intents' | 'script';
+
+/** One version of a dialog document; every save makes a new version. */
+export interface DialogDocumentRecord {
+  kind: DialogDocumentKind;
+  /** `/^[a-z0-9][a-z0-9._-]{0,63}$/`, unique per kind. */
+  name: string;
+  /** 1, 2, 3… per (kind, name). */
+  version: number;
+  /** The document as stored (validated by the API before it gets here). */
+  document: unknown;
+  /** What changed, as the author put it. */
+  comment?: string;
+  createdAt: Date;
+}
+
+/** Where a conversation stands; `closed` and `transferred` ones are not resumed. */
+export type ConversationStateName =
+  'initiate' | 'gathering' | 'confirming' | 'closed' | 'transferred';
+
+/** The end-of-conversation summary. */
+export interface ConversationSynthesis {
+  summary: string;
+  satisfaction: 'low' | 'medium' | 'high' | 'unknown';
+  suggestions: string[];
+  /** Whether a language model wrote it or it was extracted from the messages. */
+  by: 'llm' | 'extractive';
+}
+
+/** A dialog-room conversation with one caller or chat user, resumable across calls. */
+export interface ConversationRecord {
+  /** `cv_…`. */
+  id: string;
+  /** Resume key: the caller's identity (number, SIP user) or a chat/stream session id (personal data). */
+  key: string;
+  channel: 'voice' | 'text';
+  agentId: string;
+  /** The latest call it ran on (`calls.id`; no foreign key: text chats have none). */
+  callId?: string;
+  state: ConversationStateName;
+  nextAction?: string;
+  language: string;
+  /** What has been gathered so far (personal data). */
+  claim: Record<string, unknown>;
+  /** The agent's working state (script node, retries, confirmations). */
+  memory: Record<string, unknown>;
+  reminders: Array<{ at: string; text: string }>;
+  synthesis?: ConversationSynthesis;
+  /** How many times it was picked up again after an interruption. */
+  resumeCount: number;
+  createdAt: Date;
+  updatedAt: Date;
+  closedAt?: Date;
+}
+
+/** One message of a conversation (personal data in `content`). */
+export interface ConversationMessageRecord {
+  /** `cm_…`. */
+  id: string;
+  conversationId: string;
+  /** 0, 1, 2… within the conversation, unique. */
+  seq: number;
+  persona: 'human' | 'assistant' | 'tool' | 'system';
+  content: string;
+  /** False when the caller barged in and heard only part (then `content` is what was heard). */
+  heard: boolean;
+  /** For a `tool` message: the call it answers. */
+  toolCallId?: string;
+  /** For an `assistant` message: the tools it called. */
+  toolCalls?: Array<{ id: string; name: string; arguments: string }>;
+  /** The call it was said on. */
+  callId?: string;
+  createdAt: Date;
+}

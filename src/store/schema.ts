@@ -18,6 +18,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -25,6 +26,11 @@ import {
 import type {
   ApiScope,
   CallState,
+  ConversationMessageRecord,
+  ConversationRecord,
+  ConversationStateName,
+  ConversationSynthesis,
+  DialogDocumentKind,
   DispatchAction,
   ParticipantRecord,
   TimeWindow,
@@ -244,5 +250,82 @@ export const webhookDeliveries = pgTable(
     // One delivery series per event and webhook: queueing the same event twice is a conflict.
     uniqueIndex('webhook_deliveries_event_idx').on(t.webhookId, t.eventId),
     index('webhook_deliveries_webhook_idx').on(t.webhookId, t.seq),
+  ],
+);
+
+/**
+ * Versioned dialog documents (flows, agents, intents, script trees): every save is a new row,
+ * so older versions stay readable and a save can be made conditional on the version it edited.
+ * Deleting a document deletes all its rows.
+ */
+export const dialogDocuments = pgTable(
+  'dialog_documents',
+  {
+    kind: text('kind').$type<DialogDocumentKind>().notNull(),
+    name: text('name').notNull(),
+    version: integer('version').notNull(),
+    document: jsonb('document').$type<Record<string, unknown>>().notNull(),
+    comment: text('comment'),
+    createdAt: tstz('created_at').notNull(),
+  },
+  // The primary key makes two concurrent saves of one version impossible, and serves `latest`
+  // (a backward scan of one name's versions) and `list` (one kind, by name).
+  (t) => [primaryKey({ name: 'dialog_documents_pk', columns: [t.kind, t.name, t.version] })],
+);
+
+/**
+ * Dialog-room conversations (voice or text), resumable by key and agent. No foreign key to
+ * calls: text chats have no call, and a call's deletion must not take a conversation with it.
+ */
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: text('id').primaryKey(),
+    key: text('key').notNull(),
+    channel: text('channel').$type<ConversationRecord['channel']>().notNull(),
+    agentId: text('agent_id').notNull(),
+    callId: text('call_id'),
+    state: text('state').$type<ConversationStateName>().notNull(),
+    nextAction: text('next_action'),
+    language: text('language').notNull(),
+    claim: jsonb('claim').$type<Record<string, unknown>>().notNull(),
+    memory: jsonb('memory').$type<Record<string, unknown>>().notNull(),
+    reminders: jsonb('reminders').$type<ConversationRecord['reminders']>().notNull(),
+    synthesis: jsonb('synthesis').$type<ConversationSynthesis>(),
+    resumeCount: integer('resume_count').notNull(),
+    createdAt: tstz('created_at').notNull(),
+    updatedAt: tstz('updated_at').notNull(),
+    closedAt: tstz('closed_at'),
+  },
+  (t) => [
+    // findResumable: equality on (key, agent), newest update first.
+    index('conversations_resume_idx').on(t.key, t.agentId, t.updatedAt),
+    index('conversations_call_idx').on(t.callId),
+  ],
+);
+
+/** The messages of a conversation, numbered 0, 1, 2… by `seq`; they go with it. */
+export const conversationMessages = pgTable(
+  'conversation_messages',
+  {
+    id: text('id').primaryKey(),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    persona: text('persona').$type<ConversationMessageRecord['persona']>().notNull(),
+    content: text('content').notNull(),
+    heard: boolean('heard').notNull(),
+    toolCallId: text('tool_call_id'),
+    toolCalls: jsonb('tool_calls').$type<NonNullable<ConversationMessageRecord['toolCalls']>>(),
+    callId: text('call_id'),
+    createdAt: tstz('created_at').notNull(),
+  },
+  (t) => [
+    // Unique: a seq handed out twice is an error, never a silent duplicate; also serves
+    // `messages` (WHERE conversation_id = … ORDER BY seq).
+    uniqueIndex('conversation_messages_seq_idx').on(t.conversationId, t.seq),
+    // listByCall: conversations that had a message on the call, not only its latest call.
+    index('conversation_messages_call_idx').on(t.callId),
   ],
 );

@@ -12,3 +12,13 @@ export type Db = PgDatabase<PgQueryResultHKT>;
 export function opt<T>(value: T | null): T | undefined {
   return value === null ? undefined : value;
 }
+
+/**
+ * Whether a JSON-like value holds a NUL character in any string, key or value: PostgreSQL
+ * refuses one in `text` and in `jsonb` alike, so repositories turn it into a ValidationError.
+ */
+export function hasNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (typeof value !== 'object' || value === null || depth > 64) return false;
+  return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNul(v, depth + 1));
+}

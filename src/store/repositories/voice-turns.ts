@@ -12,7 +12,7 @@ import {
 import { ID_PREFIX, newId } from '../ids.js';
 import type { VoiceTurnRecord } from '../model.js';
 import { voiceTurns } from '../schema.js';
-import { type Db, opt } from './db.js';
+import { type Db, hasNul, opt } from './db.js';
 
 /**
  * Fields to record a turn. `interrupted` defaults to false, `latency` to `{}`, `events` to
@@ -73,13 +73,6 @@ function toTurn(row: VoiceTurnRow): VoiceTurnRecord {
     startedAt: row.startedAt,
     endedAt: opt(row.endedAt),
   };
-}
-
-/** Whether a JSON-like value holds a NUL character in any string, key or value. */
-function hasNul(value: unknown, depth = 0): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (typeof value !== 'object' || value === null || depth > 64) return false;
-  return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNul(v, depth + 1));
 }
 
 /** Refuses what the database would choke on, or store silently changed (NaN as `null`). */
