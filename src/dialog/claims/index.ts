@@ -1,0 +1,35 @@
+/**
+ * Claims: the typed fields an agent collects from a caller, how spoken answers become
+ * canonical values, and the claim being filled in.
+ *
+ * @module
+ */
+export {
+  CLAIM_FIELD_TYPES,
+  DEMO_CLAIM_SCHEMA,
+  isChinese,
+  isRequired,
+  labelFor,
+  pickLocalised,
+  promptFor,
+  validateClaimSchema,
+} from './claim-schema.js';
+export type {
+  ClaimField,
+  ClaimFieldType,
+  ClaimSchema,
+  ClaimSchemaProblem,
+  ClaimSchemaValidation,
+} from './claim-schema.js';
+export { Claim } from './claim.js';
+export type { ClaimSetResult } from './claim.js';
+export { normaliseClaimValue } from './normalise-claim-value.js';
+export type { NormalisedValue, NormaliseOptions } from './normalise-claim-value.js';
+export { formatDate, parseSpokenDate, parseSpokenDateTime } from './spoken-dates.js';
+export type { CalendarDate, DateContext } from './spoken-dates.js';
+export {
+  parseChineseNumber,
+  parseEnglishNumber,
+  parseSpokenNumber,
+  spokenDigitsToText,
+} from './spoken-numbers.js';
