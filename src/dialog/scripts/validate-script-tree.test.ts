@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_SALES_SCRIPT, DEMO_SERVICE_SCRIPT } from './demo-scripts.js';
 import { validateScriptTree } from './validate-script-tree.js';
+import { parse } from 'yaml';
 
 const L = (en: string, zh: string) => ({ 'en-US': en, 'zh-CN': zh });
 
@@ -223,6 +224,30 @@ describe('validateScriptTree', () => {
     t.languages = ['en-US', 'zh-CN', 'en-US'];
     expect(problemsOf(t)).toEqual([
       { path: 'languages[2]', message: 'duplicate language "en-US"' },
+    ]);
+  });
+});
+
+describe('validateScriptTree on YAML', () => {
+  it('takes a tree written in YAML and names its problems the same way', () => {
+    const doc = parse(`
+name: yaml-tree
+languages: [en-US, zh-CN]
+start: greet
+nodes:
+  - id: greet
+    lines:
+      en-US: Hello, shall we start?
+      zh-CN: 您好，开始吗？
+    expect:
+      affirm: bye
+      deny: byee
+  - id: bye
+    lines: { en-US: Goodbye., zh-CN: 再见。 }
+    end: true
+`);
+    expect(problemsOf(doc)).toEqual([
+      { path: 'nodes[greet].expect.deny', message: 'points at unknown node "byee"' },
     ]);
   });
 });
