@@ -41,7 +41,7 @@ const NLU_SETTINGS = {
   keepStopwords: true,
   nonefeatureValue: 1,
   nonedeltaMultiplier: 1.2,
-  spellCheck: false,
+  spellCheck: true,
   spellCheckDistance: 1,
   filterZeros: true,
   log: false,
