@@ -7,6 +7,7 @@ import type { Store } from '../../store/index.js';
 import type { ApiRouter } from '../route-kit.js';
 import { registerApiKeyRoutes } from './api-keys.js';
 import { registerCallRoutes } from './calls.js';
+import { registerDialogDocumentRoutes, type DialogValidators } from './dialog-documents.js';
 import { registerDispatchRuleRoutes } from './dispatch-rules.js';
 import { registerRegistrationRoutes, type RegistrationView } from './registrations.js';
 import { registerTrunkRoutes } from './trunks.js';
@@ -14,6 +15,7 @@ import { registerWebhookRoutes } from './webhooks.js';
 
 export { API_INFO, registerDocs, renderDocsPage } from './docs.js';
 export type { RegistrationView } from './registrations.js';
+export type { DialogValidators, Validate } from './dialog-documents.js';
 
 /** What the /v1 routes need from the app. */
 export interface V1Deps {
@@ -25,6 +27,11 @@ export interface V1Deps {
    * match one of them (a typo is refused rather than silently never delivered).
    */
   eventTypes?: readonly string[];
+  /**
+   * The dialog room's document validators; without them the /v1/flows, /v1/agents,
+   * /v1/intents and /v1/scripts routes are not registered.
+   */
+  dialogValidators?: DialogValidators;
 }
 
 /** Registers every /v1 configuration and read route on `router`. */
@@ -35,4 +42,7 @@ export function registerV1Routes(router: ApiRouter, deps: V1Deps): void {
   registerApiKeyRoutes(router, deps.store);
   registerWebhookRoutes(router, deps.store, deps.eventTypes);
   registerRegistrationRoutes(router, deps.registrations);
+  if (deps.dialogValidators) {
+    registerDialogDocumentRoutes(router, deps.store, deps.dialogValidators);
+  }
 }
