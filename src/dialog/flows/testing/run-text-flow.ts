@@ -45,7 +45,11 @@ export function runTextFlow(
     context: { conversationKey: 'test', attributes: {}, caller: '+34911111111', ...context },
     onStep: (e) => events.push(e),
   });
-  const done = runner.run();
+  // As a chat session does: a run that ends without hanging up (transfer, queue) ends the chat.
+  const done = runner.run().then((outcome) => {
+    io.end(outcome.reason);
+    return outcome;
+  });
   return {
     io,
     events,
