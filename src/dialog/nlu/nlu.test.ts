@@ -71,6 +71,15 @@ describe('Nlu', () => {
     expect(empty).toMatchObject({ intent: 'None', fallback: true, score: 0 });
   });
 
+  it('falls back when most content words were never trained, whatever the score', async () => {
+    const nlu = await Nlu.train([BILLING, ZH]);
+    // "I want to ..." is in the training data; "order", "pizza", "tonight" are not.
+    const r = await nlu.parse('I want to order a pizza tonight');
+    expect(r).toMatchObject({ intent: 'None', fallback: true });
+    expect((await nlu.parse('I want to pay a bill tonight')).intent).toBe('pay_bill');
+    expect((await nlu.parse('帮我订一张机票', 'zh-CN')).fallback).toBe(true);
+  });
+
   it('a higher threshold turns a weak match into the fallback', async () => {
     const strict = await Nlu.train([{ ...BILLING, threshold: 1 }]);
     const loose = await Nlu.train([{ ...BILLING, threshold: 0 }]);

@@ -17,6 +17,7 @@ import {
 } from './intent-model.js';
 import type { IntentClassifier, NluResult } from './nlu-result.js';
 import { sentimentOf } from './sentiment-of.js';
+import { Vocabulary } from './vocabulary.js';
 
 /** Settings for `Nlu.train` besides the models. */
 export interface NluOptions {
@@ -34,7 +35,11 @@ interface TrainedLanguage {
   nlp: Nlp;
   customEntities: CustomEntityMatcher;
   entityPriority: string[];
+  vocabulary: Vocabulary;
 }
+
+/** At most a third of its content words known: the utterance is about something else, fallback. */
+const MIN_KNOWN_SHARE = 0.34;
 
 /** nlp.js's NLU defaults with its per-epoch console logging turned off. */
 const NLU_SETTINGS = {
@@ -82,6 +87,7 @@ async function trainLanguage(model: IntentModel): Promise<TrainedLanguage> {
     customEntities: compileCustomEntities(entities),
     // A model's own entities are deliberate: they win over a built-in reading of the same words.
     entityPriority: [...entities.map((e) => e.name), ...BUILT_IN_ENTITY_PRIORITY],
+    vocabulary: new Vocabulary(model.intents.flatMap((i) => i.utterances)),
   };
 }
 
@@ -147,7 +153,11 @@ export class Nlu implements IntentClassifier {
         score = best.score;
       }
     }
-    const fallback = intent === model.fallbackIntent || score < model.threshold;
+    const known = model.vocabulary.knownShare(text);
+    const fallback =
+      intent === model.fallbackIntent ||
+      score < model.threshold ||
+      (known !== undefined && known < MIN_KNOWN_SHARE);
     return {
       text,
       language: model.language,
