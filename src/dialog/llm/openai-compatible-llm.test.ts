@@ -78,6 +78,17 @@ describe('OpenAiCompatibleLlm', () => {
     expect(chunks.at(-1)).toEqual({ type: 'done', finishReason: 'tool_calls' });
   });
 
+  it('does not double a name the server repeats in every delta', async () => {
+    fake.reply({
+      toolCalls: [{ name: 'end_call', arguments: { reason: 'caller said goodbye' } }],
+      repeatName: true,
+    });
+    const chunks = await collect(llm().stream(hello, {}));
+    const calls = chunks.filter((c) => c.type === 'tool-call');
+    expect(calls.map((c) => c.name)).toEqual(['end_call']);
+    expect(JSON.parse(calls[0]!.arguments)).toEqual({ reason: 'caller said goodbye' });
+  });
+
   it('hands out two tool calls of one answer in index order, after its text', async () => {
     fake.reply({
       text: 'One moment.',

@@ -185,7 +185,10 @@ export class OpenAiCompatibleLlm implements LanguageModel {
               const index = typeof call.index === 'number' ? call.index : toolCalls.size;
               const entry = toolCalls.get(index) ?? { id: '', name: '', arguments: '' };
               if (call.id) entry.id = call.id;
-              if (call.function?.name) entry.name += call.function.name;
+              // OpenAI sends the name once; some servers repeat it in every delta (vLLM,
+              // NIM) and a few split it (Gemini's compatible API): append only what is new.
+              const name = call.function?.name;
+              if (name && name !== entry.name) entry.name += name;
               if (call.function?.arguments) entry.arguments += call.function.arguments;
               toolCalls.set(index, entry);
             }

@@ -13,7 +13,12 @@ import type { AddressInfo } from 'node:net';
 /** One queued answer. */
 export type FakeOpenAiReply =
   | { text: string; chunkSize?: number }
-  | { toolCalls: Array<{ name: string; arguments: unknown }>; text?: string }
+  | {
+      toolCalls: Array<{ name: string; arguments: unknown }>;
+      text?: string;
+      /** Repeat the function name in every argument chunk, as vLLM and NVIDIA NIM do. */
+      repeatName?: boolean;
+    }
   | { status: number; error: string }
   /** Sends this many chunks of `text` (default a sentence), then nothing while the socket stays open. */
   | { stallAfterChunks: number; text?: string }
@@ -183,6 +188,7 @@ export async function startFakeOpenAi(options: { apiKey?: string } = {}): Promis
     } else {
       chunks.push(chunkOf(id, model, { role: 'assistant', content: null }));
     }
+    const repeatName = 'repeatName' in next && next.repeatName === true;
     answer.calls.forEach((c, index) => {
       chunks.push(
         chunkOf(id, model, {
@@ -194,7 +200,15 @@ export async function startFakeOpenAi(options: { apiKey?: string } = {}): Promis
       for (let at = 0; at < c.arguments.length; at += 8) {
         chunks.push(
           chunkOf(id, model, {
-            tool_calls: [{ index, function: { arguments: c.arguments.slice(at, at + 8) } }],
+            tool_calls: [
+              {
+                index,
+                function: {
+                  ...(repeatName ? { name: c.name } : {}),
+                  arguments: c.arguments.slice(at, at + 8),
+                },
+              },
+            ],
           }),
         );
       }
