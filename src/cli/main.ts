@@ -17,6 +17,7 @@ import { ApiClient, ApiError, ConnectionError } from './client.js';
 import { adminNodes } from './commands/admin.js';
 import { callGroup } from './commands/call.js';
 import { callsGroup } from './commands/calls.js';
+import { dialogDocumentGroups } from './commands/dialog-documents.js';
 import { loginCommand } from './commands/login.js';
 import { rulesGroup } from './commands/rules.js';
 import { trunksGroup } from './commands/trunks.js';
@@ -31,7 +32,15 @@ export const ROOT: Group = {
   kind: 'group',
   name: PROGRAM,
   summary: 'Command-line client for the Switchboard API (talks to a running server over HTTP).',
-  children: [trunksGroup, rulesGroup, callsGroup, callGroup, ...adminNodes, loginCommand],
+  children: [
+    trunksGroup,
+    rulesGroup,
+    callsGroup,
+    callGroup,
+    ...dialogDocumentGroups,
+    ...adminNodes,
+    loginCommand,
+  ],
   examples: [
     'switchboard login --url http://127.0.0.1:8080 --key sb_…',
     'switchboard trunks inbound list',
