@@ -38,6 +38,12 @@ describe('tokenize', () => {
     expect(tokenize('证和照', { cjkDictionary: false })).toEqual(['证', '照']);
   });
 
+  it('tokenizes a Chinese run longer than one segmenter piece to its end', () => {
+    const tokens = tokenize(`${'保单'.repeat(150)}理赔材料`);
+    expect(tokens.filter((t) => t === '保单')).toHaveLength(150);
+    expect(tokens.slice(-4)).toEqual(['理', '赔', '理赔', '材料']);
+  });
+
   it('handles mixed English and Chinese', () => {
     expect(tokenize('请提供VIN码和保单号')).toEqual(
       expect.arrayContaining(['vin', '提供', '保单']),

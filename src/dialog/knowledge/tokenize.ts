@@ -1,9 +1,10 @@
 /**
- * Tokens for the knowledge search, in English and Chinese alike. Words come from
- * `Intl.Segmenter` (word granularity), which with Node's full ICU splits Chinese by dictionary
- * (`理赔需要哪些材料` → 理 赔 需要 哪些 材料). ICU leaves many domain words as single
- * characters (理 赔), so adjacent single CJK characters also give their bigram (理赔): a query
- * and a passage then match on the compound, not only on the frequent characters. Without
+ * Tokens for the knowledge search, in English and Chinese alike. Text in scripts written
+ * without spaces (Chinese, Japanese, Thai) goes through `Intl.Segmenter` (word granularity),
+ * which with Node's full ICU splits Chinese by dictionary (`理赔需要哪些材料` → 理 赔 需要
+ * 哪些 材料); other text is split into letter/digit runs. ICU leaves many domain words as
+ * single characters (理 赔), so adjacent single CJK characters also give their bigram (理赔):
+ * a query and a passage then match on the compound, not only on frequent characters. Without
  * dictionary segmentation (a small-ICU build) CJK runs are cut into characters, which gives
  * the same unigrams and bigrams.
  */
@@ -78,6 +79,17 @@ const STOP_WORDS = new Set([
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'word' });
 
+/**
+ * Scripts written without spaces, which need ICU's dictionary to find words. Everything else
+ * is split by a regular expression: ICU's segment iterator costs about 1 µs per character and
+ * grows worse than linearly with the string's length.
+ */
+const DICTIONARY_RUN_RE =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]+/gu;
+/** Longest run handed to the segmenter at once; a word cut at the seam is a rare small loss. */
+const MAX_RUN_CHARS = 200;
+const WORD_RE = /[\p{L}\p{N}\p{M}]+(?:['’][\p{L}\p{N}\p{M}]+)*/gu;
+
 /** Whether this runtime's ICU segments Chinese into words (full ICU) or not. */
 export const CJK_DICTIONARY_SEGMENTATION = [...segmenter.segment('我们今天准备材料')].some(
   (s) => s.segment.length > 1,
@@ -91,13 +103,23 @@ export const CJK_DICTIONARY_SEGMENTATION = [...segmenter.segment('我们今天�
 export function tokenize(text: string, options: { cjkDictionary?: boolean } = {}): string[] {
   const dictionary = options.cjkDictionary ?? CJK_DICTIONARY_SEGMENTATION;
   const words: string[] = [];
-  for (const { segment, isWordLike } of segmenter.segment(text.normalize('NFKC'))) {
-    if (!isWordLike) continue;
-    const word = segment.toLowerCase().replace(PUNCTUATION_RE, '');
-    if (word === '') continue;
-    if (!dictionary && word.length > 1 && CJK_RE.test(word)) words.push(...splitCjk(word));
-    else words.push(word);
+  const normalized = text.normalize('NFKC').toLowerCase();
+  let at = 0;
+  for (const run of normalized.matchAll(DICTIONARY_RUN_RE)) {
+    wordsOf(normalized.slice(at, run.index), words);
+    at = run.index + run[0].length;
+    for (let start = 0; start < run[0].length; start += MAX_RUN_CHARS) {
+      const piece = run[0].slice(start, start + MAX_RUN_CHARS);
+      if (!dictionary) {
+        words.push(...piece);
+        continue;
+      }
+      for (const { segment, isWordLike } of segmenter.segment(piece)) {
+        if (isWordLike) words.push(segment);
+      }
+    }
   }
+  wordsOf(normalized.slice(at), words);
   const tokens: string[] = [];
   let previousSingle: string | undefined;
   for (const word of words) {
@@ -112,19 +134,12 @@ export function tokenize(text: string, options: { cjkDictionary?: boolean } = {}
   return tokens;
 }
 
-/** CJK characters one by one; other runs inside the word (digits, Latin) stay whole. */
-function splitCjk(word: string): string[] {
-  const out: string[] = [];
-  let other = '';
-  for (const char of word) {
-    if (CJK_CHAR_RE.test(char)) {
-      if (other) out.push(other);
-      other = '';
-      out.push(char);
-    } else other += char;
+/** Words of text in spaced scripts, apostrophes dropped (I'm → im). */
+function wordsOf(text: string, into: string[]): void {
+  for (const match of text.matchAll(WORD_RE)) {
+    const word = match[0].replace(PUNCTUATION_RE, '');
+    if (word !== '') into.push(word);
   }
-  if (other) out.push(other);
-  return out;
 }
 
 /**
