@@ -53,29 +53,14 @@ export interface FakeOpenAi {
 }
 
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
-const FIELDS = new Set([
-  'model',
-  'messages',
-  'stream',
-  'stream_options',
-  'tools',
-  'tool_choice',
-  'parallel_tool_calls',
-  'temperature',
-  'top_p',
-  'max_tokens',
-  'max_completion_tokens',
-  'n',
-  'stop',
-  'presence_penalty',
-  'frequency_penalty',
-  'logit_bias',
-  'logprobs',
-  'top_logprobs',
-  'response_format',
-  'seed',
-  'user',
-]);
+/** The request fields OpenAI accepts (the ones adapters use and their neighbours). */
+const FIELDS = new Set(
+  (
+    'model messages stream stream_options tools tool_choice parallel_tool_calls temperature ' +
+    'top_p max_tokens max_completion_tokens n stop presence_penalty frequency_penalty ' +
+    'logit_bias logprobs top_logprobs response_format seed user'
+  ).split(' '),
+);
 const FUNCTION_NAME_RE = /^[a-zA-Z0-9_-]{1,64}$/;
 const DEFAULT_STALL_TEXT = 'Let me look that up for you right away.';
 
@@ -160,7 +145,7 @@ export async function startFakeOpenAi(options: { apiKey?: string } = {}): Promis
       return fail(500, 'fake-openai: no reply queued for this request', 'server_error', null);
     }
     if ('status' in next) {
-      return fail(next.status, next.error, errorType(next.status), errorCode(next.status));
+      return fail(next.status, next.error, ...errorKind(next.status));
     }
     call.status = 200;
     fake.requests.push(body);
@@ -449,22 +434,18 @@ function sendError(
   res.end(JSON.stringify({ error: { message, type, param: null, code } }));
 }
 
-function errorType(status: number): string {
-  if (status === 401) return 'invalid_request_error';
-  if (status === 429) return 'requests';
-  if (status >= 500) return 'server_error';
-  return 'invalid_request_error';
-}
+/** OpenAI's error `type` and `code` for a status. */
+const ERROR_KINDS: Record<number, [type: string, code: string | null]> = {
+  401: ['invalid_request_error', 'invalid_api_key'],
+  429: ['requests', 'rate_limit_exceeded'],
+};
 
-function errorCode(status: number): string | null {
-  if (status === 401) return 'invalid_api_key';
-  if (status === 429) return 'rate_limit_exceeded';
-  return null;
+function errorKind(status: number): [type: string, code: string | null] {
+  return ERROR_KINDS[status] ?? [status >= 500 ? 'server_error' : 'invalid_request_error', null];
 }
 
 function bearer(header: string | undefined): string | undefined {
-  const match = /^Bearer (.+)$/.exec(header ?? '');
-  return match?.[1];
+  return /^Bearer (.+)$/.exec(header ?? '')?.[1];
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
