@@ -31,6 +31,8 @@ describe('text', () => {
     ["My name's John Smith.", 'John Smith'],
     ['this is John Smith, please', 'John Smith'],
     ["I'm Jane   Doe", 'Jane Doe'],
+    ['In Soo Kim', 'In Soo Kim'],
+    ["yes, it's Atticus Finch", 'Atticus Finch'],
   ])('%j → %j', (raw, expected) => {
     expect(value(fullName, raw)).toBe(expected);
   });
@@ -47,6 +49,9 @@ describe('text', () => {
   it('strips location lead-ins in both languages', () => {
     expect(value(location, 'it happened at 5 Main Street')).toBe('5 Main Street');
     expect(value(location, 'my location is Springfield')).toBe('Springfield');
+    expect(value(location, 'it was at the car park on King Street')).toBe(
+      'the car park on King Street',
+    );
     expect(value(location, '在上海市浦东新区', ZH)).toBe('上海市浦东新区');
     expect(value(location, '事故发生在北京', ZH)).toBe('北京');
   });

@@ -58,9 +58,13 @@ const EN_LEAD_INS = [
   'it happened at',
   'it happened in',
   'it happened on',
-  'at',
-  'in',
+  'it was at',
+  'it was in',
+  // Not a bare "at" or "in": names begin with "In" (In-soo) as well.
 ];
+
+// "it was at the park" must lose "it was at", not just "it was".
+const EN_LEADS_LONGEST_FIRST = [...EN_LEAD_INS].sort((a, b) => b.length - a.length);
 
 const ZH_LEAD_INS = [
   '我的电话号码是',
@@ -89,6 +93,8 @@ const ZH_LEAD_INS = [
   '在',
 ];
 
+const ZH_LEADS_LONGEST_FIRST = [...ZH_LEAD_INS].sort((a, b) => b.length - a.length);
+
 /**
  * Strips a leading "my name is" / "the policy number is" / "我叫" / "我的保单号是" and trailing
  * punctuation and "please"/"谢谢". The field's own label counts as a lead-in ("my location is").
@@ -100,7 +106,7 @@ function stripLeadIns(field: ClaimField, text: string, language: string): string
     const label = labelFor(field, 'zh-CN');
     const labelled = new RegExp(`^(我的|我|您的)?${escapeRegExp(label)}(是|叫|为)[:：]?`, 'u');
     if (labelled.test(s)) return s.replace(labelled, '').trim();
-    for (const lead of ZH_LEAD_INS) {
+    for (const lead of ZH_LEADS_LONGEST_FIRST) {
       if (s.startsWith(lead) && s.length > lead.length) return s.slice(lead.length).trim();
     }
     return s;
@@ -115,7 +121,7 @@ function stripLeadIns(field: ClaimField, text: string, language: string): string
   );
   if (labelled.test(s)) return s.replace(labelled, '').trim();
   const lower = s.toLowerCase();
-  for (const lead of EN_LEAD_INS) {
+  for (const lead of EN_LEADS_LONGEST_FIRST) {
     if (lower.startsWith(`${lead} `) && s.length > lead.length + 1) {
       return s.slice(lead.length + 1).trim();
     }

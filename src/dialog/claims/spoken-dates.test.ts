@@ -49,6 +49,12 @@ describe('parseSpokenDate in English', () => {
     ['Mar 3 2025', '2025-03-03'],
     ['December 30', '2025-12-30'],
     ['29 February 2028', '2028-02-29'],
+    ['March third twenty twenty six', '2026-03-03'],
+    ['the first of May two thousand and twenty five', '2025-05-01'],
+    ['November 19 nineteen ninety nine', '1999-11-19'],
+    ['on the 5th', '2026-03-05'],
+    ['the twentieth', '2026-02-20'],
+    ['5th', '2026-03-05'],
   ])('%s → %s', (text, expected) => {
     expect(day(text)).toBe(expected);
   });
@@ -58,12 +64,19 @@ describe('parseSpokenDate in English', () => {
     expect(day('3/5/2026', UTC, 'en-GB')).toBe('2026-05-03');
   });
 
-  it.each(['', 'banana', 'February 30', '2026-02-30', '29 February 2026', 'March', 'soon'])(
-    'refuses %j',
-    (text) => {
-      expect(day(text)).toBeUndefined();
-    },
-  );
+  it.each([
+    '',
+    'banana',
+    'February 30',
+    '2026-02-30',
+    '29 February 2026',
+    'March',
+    'soon',
+    '5',
+    'March third twenty',
+  ])('refuses %j', (text) => {
+    expect(day(text)).toBeUndefined();
+  });
 });
 
 describe('parseSpokenDate in Chinese', () => {
@@ -94,11 +107,15 @@ describe('parseSpokenDate in Chinese', () => {
     ['下周一', '2026-03-16'],
     ['周五', '2026-03-06'],
     ['星期三', '2026-03-11'],
+    ['去年11月19日', '2025-11-19'],
+    ['今年一月二号', '2026-01-02'],
+    ['上个月5号', '2026-02-05'],
+    ['这个月20号', '2026-03-20'],
   ])('%s → %s', (text, expected) => {
     expect(day(text, UTC, 'zh-CN')).toBe(expected);
   });
 
-  it.each(['香蕉', '2026年2月30日', '13月1日'])('refuses %j', (text) => {
+  it.each(['香蕉', '2026年2月30日', '13月1日', '上个月31号'])('refuses %j', (text) => {
     expect(day(text, UTC, 'zh-CN')).toBeUndefined();
   });
 });

@@ -197,15 +197,57 @@ function parseEnglishDate(
   // Month names: "march 3 2026", "3 march", "the third of march", "march the twenty first".
   const words = text.split(' ').filter((w) => w !== 'the' && w !== 'of');
   const monthAt = words.findIndex((w) => MONTHS[w] !== undefined);
-  if (monthAt === -1) return undefined;
+  if (monthAt === -1) {
+    // "the 5th", "the twenty first": a day of this month (or the last, if still to come).
+    if (!/^the /.test(text) && !/^\d{1,2}(st|nd|rd|th)$/.test(input.trim().toLowerCase())) {
+      return undefined;
+    }
+    const day = parseEnglishNumber(words.join(' '));
+    return day === undefined ? undefined : dayOfMonthNotAfter(day, today);
+  }
   const month = MONTHS[words[monthAt]!]!;
   const rest = words.filter((_, i) => i !== monthAt);
-  let year: number | undefined;
-  if (rest.length > 0 && /^\d{4}$/.test(rest[rest.length - 1]!)) year = Number(rest.pop());
-  if (rest.length === 0) return undefined;
-  const day = parseEnglishNumber(rest.join(' '));
-  if (day === undefined || !Number.isInteger(day)) return undefined;
-  return year === undefined ? nearestYear(month, day, today) : checked(year, month, day);
+  // The day comes first, the year (if any) after it: try each split point.
+  for (let split = rest.length; split >= 1; split--) {
+    const day = parseEnglishNumber(rest.slice(0, split).join(' '));
+    if (day === undefined || !Number.isInteger(day) || day < 1 || day > 31) continue;
+    if (split === rest.length) return nearestYear(month, day, today);
+    const year = spokenYear(rest.slice(split));
+    if (year !== undefined) return checked(year, month, day);
+  }
+  return undefined;
+}
+
+/** "2026", "twenty twenty six", "two thousand and twenty six", "nineteen ninety" → the year. */
+function spokenYear(words: string[]): number | undefined {
+  const whole = parseEnglishNumber(words.join(' '));
+  if (whole !== undefined && whole >= 1900 && whole <= 2199 && words.length === 1) return whole;
+  if (whole !== undefined && whole >= 1900 && whole <= 2199 && words.includes('thousand')) {
+    return whole;
+  }
+  // Read in pairs: "twenty | twenty six", "nineteen | ninety".
+  for (let split = 1; split < words.length; split++) {
+    const century = parseEnglishNumber(words.slice(0, split).join(' '));
+    const rest = words.slice(split);
+    const within =
+      rest.length === 2 && (rest[0] === 'oh' || rest[0] === 'o')
+        ? parseEnglishNumber(rest[1]!)
+        : parseEnglishNumber(rest.join(' '));
+    if (century === undefined || within === undefined) continue;
+    if (century >= 19 && century <= 21 && within >= 0 && within <= 99) {
+      return century * 100 + within;
+    }
+  }
+  return undefined;
+}
+
+/** Day `day` of this month when that is not after today, else of the previous month. */
+function dayOfMonthNotAfter(day: number, today: CalendarDate): CalendarDate | undefined {
+  if (!Number.isInteger(day)) return undefined;
+  const thisMonth = checked(today.year, today.month, day);
+  if (thisMonth && toUtcMs(thisMonth) <= toUtcMs(today)) return thisMonth;
+  const last = addMonths({ ...today, day: 1 }, -1);
+  return checked(last.year, last.month, day);
 }
 
 const ZH_NUM = `[0-9${ZH_NUMBER_CHARS}]+`;
@@ -254,20 +296,29 @@ function parseChineseDate(input: string, context: DateContext): CalendarDate | u
     return weekdayOfWeek(today, target, weeks);
   }
 
-  m = new RegExp(`^(?:(${ZH_NUM})年)?(?:(${ZH_NUM})月(?:份)?)?(${ZH_NUM})[日号]$`, 'u').exec(text);
+  m = new RegExp(
+    `^(?:(${ZH_NUM})年|(今年|去年|前年))?(?:(${ZH_NUM})月(?:份)?|(这个月|本月|上个?月))?(${ZH_NUM})[日号]$`,
+    'u',
+  ).exec(text);
   if (m) {
-    const day = zhNumber(m[3]!);
-    const month = m[2] === undefined ? undefined : zhNumber(m[2]);
-    let year = m[1] === undefined ? undefined : zhNumber(m[1]);
+    const [, yearText, relativeYear, monthText, relativeMonth, dayText] = m;
+    const day = zhNumber(dayText!);
+    if (day === undefined) return undefined;
+    let year = yearText === undefined ? undefined : zhNumber(yearText);
+    if (yearText !== undefined && year === undefined) return undefined;
     if (year !== undefined && year < 100) year += 2000;
-    if (day === undefined || (m[2] !== undefined && month === undefined)) return undefined;
-    if (month === undefined) {
-      // "5号" alone: this month's, or last month's when that day is still to come.
-      const thisMonth = checked(today.year, today.month, day);
-      if (thisMonth && toUtcMs(thisMonth) <= toUtcMs(today)) return thisMonth;
-      const last = addMonths({ ...today, day: 1 }, -1);
-      return checked(last.year, last.month, day);
+    if (relativeYear !== undefined) {
+      year = today.year - { 今年: 0, 去年: 1, 前年: 2 }[relativeYear as '今年' | '去年' | '前年'];
     }
+    if (relativeMonth !== undefined) {
+      const base = relativeMonth.startsWith('上') ? addMonths({ ...today, day: 1 }, -1) : today;
+      return checked(base.year, base.month, day);
+    }
+    // "5号" alone: this month's, or last month's when that day is still to come.
+    if (monthText === undefined)
+      return year === undefined ? dayOfMonthNotAfter(day, today) : undefined;
+    const month = zhNumber(monthText);
+    if (month === undefined) return undefined;
     return year === undefined ? nearestYear(month, day, today) : checked(year, month, day);
   }
   return undefined;

@@ -25,7 +25,15 @@ describe('parseEnglishNumber', () => {
     expect(parseEnglishNumber(text)).toBe(value);
   });
 
-  it.each(['', 'banana', 'twenty bananas', 'point'])('refuses %j', (text) => {
+  it.each([
+    '',
+    'banana',
+    'twenty bananas',
+    'point',
+    'twenty twenty',
+    'third twenty',
+    'five six seven eight nine ten',
+  ])('refuses %j', (text) => {
     expect(parseEnglishNumber(text)).toBeUndefined();
   });
 });

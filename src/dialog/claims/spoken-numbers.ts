@@ -60,6 +60,9 @@ const EN_SMALL: Readonly<Record<string, number>> = {
   thirtieth: 30,
 };
 
+/** Ordinal words (all end in -st, -nd, -rd or -th; no cardinal here does). */
+const ORDINALS = new Set(Object.keys(EN_SMALL).filter((w) => /(st|nd|rd|th)$/.test(w)));
+
 const EN_SCALES: Readonly<Record<string, number>> = {
   hundred: 100,
   thousand: 1_000,
@@ -170,20 +173,29 @@ function englishInteger(words: string[]): number | undefined {
   let total = 0;
   let current = 0;
   let seenAny = false;
+  /** What the group below a hundred holds so far: nothing, tens ("twenty"), or complete. */
+  let group: 'empty' | 'tens' | 'full' = 'empty';
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
+    // An ordinal ends the number: "third twenty" is two numbers, not 23.
+    if (i > 0 && ORDINALS.has(words[i - 1]!)) return undefined;
     const small = EN_SMALL[w] ?? parseArabic(w);
     if (small !== undefined) {
+      // Only units may follow tens ("twenty three"); "twenty twenty" is two numbers.
+      if (group === 'full' || (group === 'tens' && !(small >= 1 && small <= 9))) return undefined;
+      group = group === 'empty' && small >= 20 && small % 10 === 0 && small < 100 ? 'tens' : 'full';
       current += small;
       seenAny = true;
     } else if (w === 'a' && EN_SCALES[words[i + 1] ?? ''] !== undefined) {
       current += 1;
     } else if (w === 'hundred') {
       current = (current || 1) * 100;
+      group = 'empty';
       seenAny = true;
     } else if (EN_SCALES[w] !== undefined) {
       total += (current || 1) * EN_SCALES[w];
       current = 0;
+      group = 'empty';
       seenAny = true;
     } else {
       return undefined;
