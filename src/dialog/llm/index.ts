@@ -9,7 +9,6 @@ export {
   DEFAULT_AZURE_API_VERSION,
   LLM_PRESETS,
   llmFromEnv,
-  type LlmPreset,
   type LlmPresetName,
 } from './llm-from-env.js';
 export { runLlmTurn, type LlmTurnOptions } from './llm-turn.js';

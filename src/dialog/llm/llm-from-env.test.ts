@@ -22,10 +22,14 @@ describe('llmFromEnv', () => {
   });
 
   it('knows the presets base URLs', () => {
-    expect(LLM_PRESETS.openai.baseUrl).toBe('https://api.openai.com/v1');
-    expect(LLM_PRESETS.qwen.baseUrl).toBe('https://dashscope.aliyuncs.com/compatible-mode/v1');
-    expect(LLM_PRESETS.ollama.baseUrl).toBe('http://127.0.0.1:11434/v1');
-    expect(LLM_PRESETS.vllm.baseUrl).toBe('http://127.0.0.1:8000/v1');
+    expect(LLM_PRESETS).toEqual({
+      openai: 'https://api.openai.com/v1',
+      deepseek: 'https://api.deepseek.com/v1',
+      qwen: 'https://dashscope.aliyuncs.com/compatible-mode/v1',
+      ollama: 'http://127.0.0.1:11434/v1',
+      vllm: 'http://127.0.0.1:8000/v1',
+      azure: '',
+    });
   });
 
   it('runs a self-hosted model without a key', () => {

@@ -6,10 +6,27 @@
 import { ProviderConfigError, type LanguageModel } from '../../voice/index.js';
 import { OpenAiCompatibleLlm } from './openai-compatible-llm.js';
 
-/** A known OpenAI-compatible service. */
-export interface LlmPreset {
-  /** Base URL including `/v1`; undefined when only the operator knows it (Azure). */
-  baseUrl: string | undefined;
+/**
+ * Base URLs of the OpenAI-compatible services `SWITCHBOARD_LLM` may name. Azure's is empty:
+ * each resource has its own, `https://{resource}.openai.azure.com`, given as
+ * `SWITCHBOARD_LLM_BASE_URL`. `openai-compatible` (any server, base URL required) is accepted
+ * too.
+ */
+export const LLM_PRESETS = {
+  openai: 'https://api.openai.com/v1',
+  deepseek: 'https://api.deepseek.com/v1',
+  // Alibaba Cloud Model Studio (DashScope) in its OpenAI-compatible mode.
+  qwen: 'https://dashscope.aliyuncs.com/compatible-mode/v1',
+  ollama: 'http://127.0.0.1:11434/v1',
+  vllm: 'http://127.0.0.1:8000/v1',
+  azure: '',
+} as const satisfies Record<string, string>;
+
+/** A name `SWITCHBOARD_LLM` accepts. */
+export type LlmPresetName = keyof typeof LLM_PRESETS | 'openai-compatible';
+
+/** What else is known about a service besides its URL. */
+interface PresetDetails {
   /** The variable holding the key when `SWITCHBOARD_LLM_API_KEY` is unset. */
   apiKeyEnv?: string;
   /** The service refuses requests without a key. */
@@ -20,42 +37,15 @@ export interface LlmPreset {
   azure?: boolean;
 }
 
-/** The services `SWITCHBOARD_LLM` may name; `openai-compatible` takes any base URL. */
-export const LLM_PRESETS = {
-  openai: {
-    baseUrl: 'https://api.openai.com/v1',
-    apiKeyEnv: 'OPENAI_API_KEY',
-    keyRequired: true,
-    defaultModel: 'gpt-4o-mini',
-  },
-  deepseek: {
-    baseUrl: 'https://api.deepseek.com/v1',
-    apiKeyEnv: 'DEEPSEEK_API_KEY',
-    keyRequired: true,
-    defaultModel: 'deepseek-chat',
-  },
-  // Alibaba Cloud Model Studio (DashScope) in its OpenAI-compatible mode.
-  qwen: {
-    baseUrl: 'https://dashscope.aliyuncs.com/compatible-mode/v1',
-    apiKeyEnv: 'DASHSCOPE_API_KEY',
-    keyRequired: true,
-    defaultModel: 'qwen-plus',
-  },
-  ollama: { baseUrl: 'http://127.0.0.1:11434/v1', keyRequired: false },
-  vllm: { baseUrl: 'http://127.0.0.1:8000/v1', keyRequired: false },
-  // The base URL is the resource's, https://{resource}.openai.azure.com; the model is the
-  // deployment name.
-  azure: {
-    baseUrl: undefined,
-    apiKeyEnv: 'AZURE_OPENAI_API_KEY',
-    keyRequired: true,
-    azure: true,
-  },
-  'openai-compatible': { baseUrl: undefined, keyRequired: false },
-} as const satisfies Record<string, LlmPreset>;
-
-/** A name `SWITCHBOARD_LLM` accepts. */
-export type LlmPresetName = keyof typeof LLM_PRESETS;
+const DETAILS: Record<LlmPresetName, PresetDetails> = {
+  openai: { apiKeyEnv: 'OPENAI_API_KEY', keyRequired: true, defaultModel: 'gpt-4o-mini' },
+  deepseek: { apiKeyEnv: 'DEEPSEEK_API_KEY', keyRequired: true, defaultModel: 'deepseek-chat' },
+  qwen: { apiKeyEnv: 'DASHSCOPE_API_KEY', keyRequired: true, defaultModel: 'qwen-plus' },
+  ollama: { keyRequired: false },
+  vllm: { keyRequired: false },
+  azure: { apiKeyEnv: 'AZURE_OPENAI_API_KEY', keyRequired: true, azure: true },
+  'openai-compatible': { keyRequired: false },
+};
 
 /** The Azure OpenAI GA API version used when `SWITCHBOARD_LLM_API_VERSION` is unset. */
 export const DEFAULT_AZURE_API_VERSION = '2024-10-21';
@@ -73,15 +63,16 @@ export function llmFromEnv(env: NodeJS.ProcessEnv): { llm?: LanguageModel; repor
       ],
     };
   }
-  if (!Object.hasOwn(LLM_PRESETS, name)) {
+  if (!Object.hasOwn(DETAILS, name)) {
     return {
       report: [
-        `llm: SWITCHBOARD_LLM=${name} is not known; use one of ${Object.keys(LLM_PRESETS).join(', ')}`,
+        `llm: SWITCHBOARD_LLM=${name} is not known; use one of ${Object.keys(DETAILS).join(', ')}`,
       ],
     };
   }
-  const preset: LlmPreset = LLM_PRESETS[name as LlmPresetName];
-  const baseUrl = env['SWITCHBOARD_LLM_BASE_URL']?.trim() || preset.baseUrl;
+  const preset = DETAILS[name as LlmPresetName];
+  const presetUrl = name in LLM_PRESETS ? LLM_PRESETS[name as keyof typeof LLM_PRESETS] : '';
+  const baseUrl = env['SWITCHBOARD_LLM_BASE_URL']?.trim() || presetUrl;
   if (!baseUrl) {
     const example = preset.azure
       ? 'https://{resource}.openai.azure.com'
