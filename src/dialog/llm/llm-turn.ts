@@ -30,8 +30,8 @@ type ToolCall = Extract<LanguageModelChunk, { type: 'tool-call' }>;
  * back to the model as `{ "error": … }` so it can retry or explain; a failing model throws
  * its `ProviderError` for the agent's fallback. After `maxToolRounds` rounds the model is
  * asked once more without tools, so the caller always hears an answer. When the signal
- * aborts, the turn ends without appending the unfinished answer (the agent records what the
- * caller actually heard).
+ * aborts (barge-in), the turn ends at once and the words streamed so far are appended as the
+ * assistant's answer, so the agent can cut them down to what the caller actually heard.
  */
 export async function* runLlmTurn(options: LlmTurnOptions): AsyncIterable<string> {
   const { llm, messages, signal } = options;
@@ -51,8 +51,11 @@ export async function* runLlmTurn(options: LlmTurnOptions): AsyncIterable<string
       ...(offerTools ? { tools: toolSpecs } : {}),
       ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
     });
+    const stop = (): void => {
+      if (text !== '') messages.push({ role: 'assistant', content: text });
+    };
     for await (const chunk of stream) {
-      if (signal?.aborted) return;
+      if (signal?.aborted) return stop();
       if (chunk.type === 'text') {
         text += chunk.text;
         yield chunk.text;
@@ -60,7 +63,7 @@ export async function* runLlmTurn(options: LlmTurnOptions): AsyncIterable<string
         calls.push(chunk);
       }
     }
-    if (signal?.aborted) return;
+    if (signal?.aborted) return stop();
     // Calls the model makes when it was offered no tools cannot be answered; its words stand.
     if (calls.length === 0 || !offerTools) {
       messages.push({ role: 'assistant', content: text });
