@@ -37,7 +37,10 @@ export interface OpenAiCompatibleLlmOptions {
   stallMs?: number;
   /** Sampling temperature sent when the call does not give one. */
   temperature?: number;
-  /** Answer length limit (`max_tokens`, which every compatible server reads). */
+  /**
+   * Answer length limit, sent as `max_tokens`: every compatible server reads it, but OpenAI's
+   * reasoning models (o1, o3) refuse it, so leave it unset for those.
+   */
   maxTokens?: number;
 }
 
