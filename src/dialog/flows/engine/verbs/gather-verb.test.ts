@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { createLogger } from '../../../../observability/index.js';
 import { runTextFlow } from '../../testing/run-text-flow.js';
 
 beforeEach(() => {
@@ -125,5 +127,21 @@ describe('gather', () => {
     await run.reply('hi');
     await run.done;
     expect(run.said()).toEqual(['[|hi]']);
+  });
+
+  it('logs caller input only under pii, which the logger redacts', async () => {
+    const out = new PassThrough();
+    let logged = '';
+    out.on('data', (c: Buffer) => (logged += c.toString()));
+    const logger = createLogger({ level: 'debug', destination: out });
+    const run = runTextFlow(gatherFlow({ input: ['dtmf'], branches: { '1234': 'ok' } }), {
+      runner: { logger },
+    });
+    await run.io.waitIdle();
+    await run.reply('1234');
+    await run.done;
+    expect(logged).toContain('flow gather input');
+    expect(logged).toContain('[redacted]');
+    expect(logged).not.toContain('1234');
   });
 });

@@ -34,6 +34,14 @@ export const gatherVerb: VerbHandler<'gather'> = async (settings, _step, scope) 
     }
     return { ...NEXT, outcome: 'no-input' };
   }
+  scope.logger?.debug(
+    {
+      flow: scope.context.flowName,
+      kind: result.kind,
+      pii: { input: 'digits' in result ? result.digits : result.text },
+    },
+    'flow gather input',
+  );
   let target: string | undefined;
   if (result.kind === 'dtmf') {
     setPath(vars, 'gather.digits', result.digits);
