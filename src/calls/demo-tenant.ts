@@ -1,9 +1,11 @@
 /**
  * The demo tenant: what a first start with an empty database gets, so a softphone on the same
  * machine can try Switchboard at once — an inbound trunk for loopback sources, and rules that
- * send 1000 to the echo test, 2000 to a demo room and 3000 to the demo voice agent.
+ * send 1000 to the echo test, 2000 to the demo IVR flow, 2100 to a demo room and 3000 to the
+ * demo voice agent. The flow and its agents are dialog documents, written by the caller's
+ * `extra` step inside the same transaction (the calls room does not know the dialog room).
  */
-import type { InboundTrunk, DispatchRule, Store } from '../store/index.js';
+import type { InboundTrunk, DispatchRule, Repositories, Store } from '../store/index.js';
 
 /** What {@link ensureDemoTenant} created. */
 export interface DemoTenant {
@@ -11,8 +13,22 @@ export interface DemoTenant {
   rules: DispatchRule[];
 }
 
-/** Name of the demo room the 2000 rule joins. */
+/** Name of the demo room the 2100 rule joins. */
 export const DEMO_ROOM = 'demo';
+
+/** Name of the flow the 2000 rule starts (the dialog room's demo IVR). */
+export const DEMO_IVR_FLOW = 'demo-ivr';
+
+/** The demo tenant's numbers. */
+export interface DemoExtensions {
+  echo: string;
+  /** The demo IVR flow (default 2000). */
+  ivr?: string;
+  /** The demo conference room (default 2100). */
+  room: string;
+  /** The scripted demo voice agent (default 3000). */
+  agent?: string;
+}
 
 /**
  * Creates the demo tenant when the database is empty — no trunks, no rules and no call
@@ -21,7 +37,8 @@ export const DEMO_ROOM = 'demo';
  */
 export async function ensureDemoTenant(
   store: Pick<Store, 'trunks' | 'dispatchRules' | 'calls' | 'transaction'>,
-  extensions: { echo: string; room: string; agent?: string } = { echo: '1000', room: '2000' },
+  extensions: DemoExtensions = { echo: '1000', room: '2100' },
+  extra?: (tx: Repositories) => Promise<void>,
 ): Promise<DemoTenant | undefined> {
   const [inbound, outbound, rules, calls] = await Promise.all([
     store.trunks.listInbound(),
@@ -41,6 +58,12 @@ export async function ensureDemoTenant(
       calledNumber: extensions.echo,
       action: { type: 'echo' },
     });
+    const ivr = await tx.dispatchRules.create({
+      name: 'Demo: IVR (1 the AI claims agent, 2 a queue, 9 repeat)',
+      priority: 10,
+      calledNumber: extensions.ivr ?? '2000',
+      action: { type: 'flow', flowId: DEMO_IVR_FLOW },
+    });
     const room = await tx.dispatchRules.create({
       name: 'Demo: conference room',
       priority: 10,
@@ -53,6 +76,7 @@ export async function ensureDemoTenant(
       calledNumber: extensions.agent ?? '3000',
       action: { type: 'agent', agentId: 'demo' },
     });
-    return { trunk, rules: [echo, room, agent] };
+    await extra?.(tx);
+    return { trunk, rules: [echo, ivr, room, agent] };
   });
 }

@@ -35,7 +35,13 @@ export {
   type RouterPrompts,
 } from './inbound-router.js';
 export { LiveCallControl, type LiveCallControlOptions } from './call-control.js';
-export { ensureDemoTenant, DEMO_ROOM, type DemoTenant } from './demo-tenant.js';
+export {
+  ensureDemoTenant,
+  DEMO_IVR_FLOW,
+  DEMO_ROOM,
+  type DemoExtensions,
+  type DemoTenant,
+} from './demo-tenant.js';
 export { collectPin, type PinEntryOptions, type PinEntryResult } from './pin-entry.js';
 export {
   CallControlRefusal,

@@ -45,6 +45,8 @@ export interface OpenConversationRequest {
   language: string;
   /** Whether to pick up an earlier conversation; default true. */
   resume?: boolean;
+  /** This agent's callback window, when it has its own (default: the manager's). */
+  callbackWindowMs?: number;
 }
 
 /** What {@link ConversationManager.open} found or made. */
@@ -120,7 +122,9 @@ export class ConversationManager {
    */
   async open(request: OpenConversationRequest): Promise<OpenedConversation> {
     if (request.resume !== false) {
-      const since = new Date(this.now().getTime() - this.callbackWindowMs);
+      const since = new Date(
+        this.now().getTime() - (request.callbackWindowMs ?? this.callbackWindowMs),
+      );
       const found = await this.repository.findResumable(request.key, request.agentId, since);
       if (found) {
         const conversation = await this.serially(found.id, async () => {
@@ -179,6 +183,11 @@ export class ConversationManager {
     return this.serially(id, async () =>
       this.remember(await this.repository.recordTurn(id, messages, patch)),
     );
+  }
+
+  /** The conversation's messages in order (`limit` keeps the last n). */
+  messages(id: string, options?: { limit?: number }): Promise<ConversationMessageRecord[]> {
+    return this.repository.messages(id, options);
   }
 
   /** The conversation: the hot copy when there is one, else the store's (then cached). */

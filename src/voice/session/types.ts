@@ -44,6 +44,11 @@ export interface Responder {
    * what was really said.
    */
   heard?(reply: { index: number; text: string; fullText: string; interrupted: boolean }): void;
+  /**
+   * The action a streamed reply decided on (a language model's tool call comes after its
+   * text): asked once the reply has been spoken; returns it once.
+   */
+  takeAction?(): ResponderAction | undefined;
 }
 
 /** Timeouts of a session; seed 001's defaults. */

@@ -442,6 +442,7 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
     if (result.heardText !== '') {
       this.history.push({ role: 'assistant', content: result.heardText });
     }
+    action ??= this.options.responder.takeAction?.();
     this.options.responder.heard?.({
       index: trace.index,
       text: result.heardText,
