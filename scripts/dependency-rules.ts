@@ -67,5 +67,6 @@ export const COMPOSITION_ROOTS: readonly string[] = [
   'app.ts',
   'app-calls.ts',
   'app-voice.ts',
+  'app-dialog.ts',
   'main.ts',
 ];

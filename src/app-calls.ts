@@ -15,6 +15,7 @@ import {
   RoomRegistry,
   TrunkAdmission,
   type AgentRunner,
+  type FlowLauncher,
 } from './calls/index.js';
 import type { AppConfig } from './config/index.js';
 import type { MediaClock, RtpPortPool } from './media/index.js';
@@ -39,6 +40,8 @@ export interface CallPlaneDeps {
   cacheAndBus: CacheAndBus;
   /** Runs AI agents for `agent` rules (the voice plane), when there are speech providers. */
   agents?: AgentRunner;
+  /** Runs flows for `flow` rules (the dialog plane), when there are speech providers. */
+  flows?: FlowLauncher;
   /** The SIP port other parties reach us on (REFER targets). */
   sipPort: () => number;
   logger: Logger;
@@ -140,6 +143,7 @@ export async function buildCallPlane(deps: CallPlaneDeps): Promise<CallPlane> {
     },
     userRingTimeoutMs: config.dispatch.ringTimeoutS * 1000,
     agents: deps.agents,
+    flows: deps.flows,
     onTrunkRejected,
     logger: logger.child({ room: 'routing' }),
   });

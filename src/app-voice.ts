@@ -32,6 +32,8 @@ import {
   SileroModel,
   TtsCache,
   VoiceRuntime,
+  type AgentCatalog,
+  type AgentDefinition,
   type SpeechToText,
   type TextToSpeech,
   type VoiceActivityDetector,
@@ -47,6 +49,8 @@ export interface VoicePlaneDeps {
   apologyFile: string;
   /** Provider factories beyond the built-in ones (tests add fakes). */
   extraProviders?: Partial<ProviderFactories>;
+  /** Agents stored as documents (the dialog plane), besides the scripted "demo" agent. */
+  agents?: AgentCatalog;
 }
 
 /** Builds a provider by id from the environment; throws ProviderConfigError naming a setting. */
@@ -58,6 +62,15 @@ export interface ProviderFactories {
 /** The voice plane: the runtime (absent when no recogniser or synthesiser could be set up). */
 export interface VoicePlane {
   runtime?: VoiceRuntime;
+  /**
+   * The speech providers for flows on calls (absent with the runtime): a synthesiser, and a
+   * detector and recogniser per spoken answer.
+   */
+  speech?: {
+    tts: TextToSpeech;
+    vad: () => VoiceActivityDetector;
+    stt: () => SpeechToText;
+  };
   /** Lines for the start-up banner: what is used, what could not be set up and why. */
   report: string[];
   stop(): Promise<void>;
@@ -252,12 +265,15 @@ export async function buildVoicePlane(deps: VoicePlaneDeps): Promise<VoicePlane>
       stt: stts.length > 1 ? new FallbackStt({ providers: stts, onSwitch }) : stt,
       tts: cached.length > 1 ? new FallbackTts({ providers: cached, onSwitch }) : cached[0]!,
     }),
-    agents: {
-      demo: {
-        responder: () => new ScriptedResponder(DEMO_SCRIPT),
-        language: config.voice.language,
+    agents: withStoredAgents(
+      {
+        demo: {
+          responder: () => new ScriptedResponder(DEMO_SCRIPT),
+          language: config.voice.language,
+        },
       },
-    },
+      deps.agents,
+    ),
     apologyFile: deps.apologyFile,
     store: deps.store,
     metrics: deps.metrics.voice,
@@ -269,10 +285,34 @@ export async function buildVoicePlane(deps: VoicePlaneDeps): Promise<VoicePlane>
   if (stt.id === 'pocketsphinx') report.push(`  note: ${POCKETSPHINX_PHONE_AUDIO_NOTICE}`);
   return {
     runtime,
+    speech: {
+      tts: cached.length > 1 ? new FallbackTts({ providers: cached }) : cached[0]!,
+      vad: () => (model ? model.detector() : new EnergyVad()),
+      stt: () => (stts.length > 1 ? new FallbackStt({ providers: stts }) : stt),
+    },
     report,
     stop: async () => {
       runtime.stopAll();
       await model?.close();
+    },
+  };
+}
+
+/**
+ * The fixed agents first (the scripted demo on 3000), then the stored ones: one catalog, so a
+ * dispatch rule or a flow names either the same way.
+ */
+function withStoredAgents(
+  fixed: Record<string, AgentDefinition>,
+  stored: AgentCatalog | undefined,
+): AgentCatalog {
+  return {
+    has: async (agentId) =>
+      Object.hasOwn(fixed, agentId) || ((await stored?.has(agentId)) ?? false),
+    open: async (context) => {
+      const agent = Object.hasOwn(fixed, context.agentId) ? fixed[context.agentId] : undefined;
+      if (agent) return { ...agent, responder: agent.responder() };
+      return stored?.open(context);
     },
   };
 }

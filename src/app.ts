@@ -11,6 +11,8 @@ import {
   buildApiServer,
   EVENT_TYPE_NAMES,
   registerCallControlRoutes,
+  registerChatRoutes,
+  registerChatSocket,
   registerEventsSocket,
   storeKeyVerifier,
   WebhookDispatcher,
@@ -18,6 +20,8 @@ import {
 import type { AppConfig } from './config/index.js';
 import { ASSETS_DIR, buildCallPlane } from './app-calls.js';
 import { buildVoicePlane } from './app-voice.js';
+import { buildDialogPlane, type DialogPlane } from './app-dialog.js';
+import { writeDemoDialogDocuments } from './dialog/index.js';
 import {
   ensureDemoTenant,
   type CallService,
@@ -66,6 +70,8 @@ export interface Switchboard {
   voice?: VoiceRuntime;
   /** What the voice plane uses and what it could not set up, for the banner. */
   voiceReport: string[];
+  /** Stored agents, conversations, chat sessions and document validators. */
+  dialog: DialogPlane;
   /** The shared 20 ms media clock. */
   clock: MediaClock;
   /** The bound SIP endpoints (real ports when 0 was configured). */
@@ -164,7 +170,11 @@ export async function startSwitchboard(
   }
   const initialAdminKey = await ensureAdminKey(store, logger);
   const demoTenant = config.demoTenant
-    ? await ensureDemoTenant(store, { echo: config.sip.testExtension, room: '2000' })
+    ? await ensureDemoTenant(
+        store,
+        { echo: config.sip.testExtension, ivr: '2000', room: '2100' },
+        writeDemoDialogDocuments,
+      )
     : undefined;
   if (demoTenant) {
     logger.info(
@@ -234,16 +244,29 @@ export async function startSwitchboard(
   const clock = new MediaClock({
     onError: (err) => logger.error({ err: (err as Error).message }, 'media tick failed'),
   });
+  const dialog = buildDialogPlane({ store, cacheAndBus, logger });
+  const apologyFile = path.join(ASSETS_DIR, 'prompts', 'apology.wav');
   const voicePlane = await buildVoicePlane({
     config,
     store,
     metrics,
     logger,
-    apologyFile: path.join(ASSETS_DIR, 'prompts', 'apology.wav'),
+    apologyFile,
     extraProviders: options.voiceProviders,
+    agents: dialog.catalog,
   });
-  const { calls, rooms, liveCalls, control, router } = await buildCallPlane({
+  // Flows reach call control and the legs lazily: the call plane is built with them.
+  const late: { plane?: Awaited<ReturnType<typeof buildCallPlane>> } = {};
+  const flows = dialog.flows({
+    voice: voicePlane,
+    calls: () => late.plane!.calls,
+    control: () => late.plane!.control,
+    apologyFile,
+    language: config.voice.language,
+  });
+  const plane = await buildCallPlane({
     agents: voicePlane.runtime,
+    flows,
     config,
     ua,
     rtpPorts,
@@ -259,6 +282,8 @@ export async function startSwitchboard(
     },
     logger,
   });
+  late.plane = plane;
+  const { calls, rooms, liveCalls, control, router } = plane;
   wireMediaMetrics(calls, metrics);
   const latenessTimer = setInterval(
     () => metrics.media.tickLatenessSeconds.set(clock.averageLatenessMs / 1000),
@@ -286,7 +311,11 @@ export async function startSwitchboard(
     metrics: metrics.registry,
     logger: logger.child({ room: 'api' }),
     eventTypes: EVENT_TYPE_NAMES,
-    routes: [(router) => registerCallControlRoutes(router, control)],
+    dialogValidators: dialog.validators,
+    routes: [
+      (router) => registerCallControlRoutes(router, control),
+      (router) => registerChatRoutes(router, dialog.chat),
+    ],
     registrations: async () =>
       [...(await registrar.registrations())].flatMap(([aor, bindings]) =>
         bindings.map((b) => ({
@@ -306,6 +335,7 @@ export async function startSwitchboard(
     }),
   });
   await registerEventsSocket(http, { bus: cacheAndBus.bus, verify: storeKeyVerifier(store) });
+  await registerChatSocket(http, { chat: dialog.chat, verify: storeKeyVerifier(store) });
   const webhooks = new WebhookDispatcher({
     webhooks: store.webhooks,
     bus: cacheAndBus.bus,
@@ -333,7 +363,8 @@ export async function startSwitchboard(
     rooms,
     demoTenant,
     voice: voicePlane.runtime,
-    voiceReport: voicePlane.report,
+    voiceReport: [...voicePlane.report, ...dialog.report],
+    dialog,
     clock,
     sipEndpoints: () => transport.endpoints(),
     sipConnections: () => transport.stats().connections,
@@ -349,6 +380,7 @@ export async function startSwitchboard(
       logger.info({ calls: ua.calls().length }, 'shutting down');
       const grace = new Promise<void>((r) => setTimeout(r, config.shutdownGraceMs).unref());
       voicePlane.runtime?.stopAll();
+      await dialog.stop();
       await Promise.race([ua.shutdown(), grace]);
       clock.stop();
       await transport.stop();

@@ -36,11 +36,13 @@ async function main(): Promise<void> {
       ? [
           '',
           '  Demo tenant created (this database was empty): an inbound trunk for this machine',
-          `  (127.0.0.0/8, ::1) and two rules. From a SIP softphone on this machine call`,
+          `  (127.0.0.0/8, ::1) and four rules. From a SIP softphone on this machine call`,
           `    sip:${config.sip.testExtension}@127.0.0.1:${config.sip.port}  the echo test: you hear yourself`,
-          `    sip:2000@127.0.0.1:${config.sip.port}  the demo room: everyone who calls it is mixed`,
+          `    sip:2000@127.0.0.1:${config.sip.port}  the demo IVR: 1 files an insurance claim with the AI agent (offline), 2 a queue, 9 repeats`,
+          `    sip:2100@127.0.0.1:${config.sip.port}  the demo room: everyone who calls it is mixed`,
           `    sip:3000@127.0.0.1:${config.sip.port}  the demo voice agent (wideband G.722 for the embedded recogniser)`,
           '  e.g. baresip: /dial sip:2000@127.0.0.1 (no account needed from this machine);',
+          `  or chat with the claims agent: POST ${httpBase}/v1/chat/sessions {"agent":"claims"} (API key below).`,
           '  from another machine, add an inbound trunk for its address or register a SIP user.',
         ]
       : []),

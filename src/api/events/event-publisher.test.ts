@@ -63,6 +63,11 @@ describe('EVENT_TYPES', () => {
       'dtmf.received',
       'dispatch.matched',
       'trunk.rejected',
+      'claim.completed',
+      'conversation.resumed',
+      'conversation.transferred',
+      'conversation.closed',
+      'flow.step_failed',
     ]);
   });
 });

@@ -32,6 +32,19 @@ export const EVENT_TYPES = {
   DISPATCH_MATCHED: 'dispatch.matched',
   /** An inbound trunk refused a call (unknown source, bad credentials, concurrency limit…). */
   TRUNK_REJECTED: 'trunk.rejected',
+  /**
+   * An agent's claim was read back and confirmed; `data` carries the conversation, agent,
+   * reference and the claim's values.
+   */
+  CLAIM_COMPLETED: 'claim.completed',
+  /** A caller called back within the window and continues an earlier conversation. */
+  CONVERSATION_RESUMED: 'conversation.resumed',
+  /** An agent handed its caller to a person; `data` carries the reason and the synthesis. */
+  CONVERSATION_TRANSFERRED: 'conversation.transferred',
+  /** An agent conversation ended (finished, or dropped and left open for a call back). */
+  CONVERSATION_CLOSED: 'conversation.closed',
+  /** A flow step failed (webhook down, agent error…) and the flow took its fallback. */
+  FLOW_STEP_FAILED: 'flow.step_failed',
 } as const;
 
 /** One of the {@link EVENT_TYPES} names. */

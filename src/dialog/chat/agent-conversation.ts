@@ -62,7 +62,13 @@ export async function converseWithAgent(
     }
     silences = 0;
     history.push({ role: 'user', content: input });
-    const reply = await answer(session, { text: input, index: index++ }, history, answerTimeoutMs);
+    const turnIndex = index++;
+    const reply = await answer(
+      session,
+      { text: input, index: turnIndex },
+      history,
+      answerTimeoutMs,
+    );
     if (reply === undefined) {
       await turns.say(phrases.apology);
       continue;
@@ -71,6 +77,13 @@ export async function converseWithAgent(
       history.push({ role: 'assistant', content: reply.text });
       await turns.say(reply.text);
     }
+    // A text reply is read whole: it was "heard" in full.
+    responder.heard?.({
+      index: turnIndex,
+      text: reply.text,
+      fullText: reply.text,
+      interrupted: false,
+    });
     const action = reply.action;
     if (action?.type === 'hangup') return { type: 'hangup' };
     if (action?.type === 'transfer') {
@@ -102,7 +115,9 @@ async function answer(
         if (abort.signal.aborted) return undefined;
         text += chunk;
       }
-      return { text: text.trim() };
+      // A streamed reply's action (a model's tool call) comes after its text.
+      const action = session.responder.takeAction?.();
+      return action ? { text: text.trim(), action } : { text: text.trim() };
     }
     const value = await (reply as Promise<string | { text: string; action?: ResponderAction }>);
     return typeof value === 'string'
