@@ -1,7 +1,7 @@
 /**
  * The control plane end to end against baresip, a real SIP user agent: calls to numbers the
  * dispatch rules match reach their target (the demo tenant's echo test on 1000 and room on
- * 2000, heard as audio); a reject rule, an unmatched number and a source no trunk allows are
+ * 2100, heard as audio); a reject rule, an unmatched number and a source no trunk allows are
  * refused with the right SIP status and events; a call dialled by the API through an outbound
  * trunk rings a second baresip, is answered, sends it DTMF and is hung up by the API; a
  * participant moved from the echo test into a room hears the room; a blind transfer puts the
@@ -318,12 +318,12 @@ describeWithBaresip('call control against baresip', () => {
       expect(bestCorrelation(back, probe, back.length).correlation).toBeGreaterThan(0.6);
     });
 
-    it('2000 (demo rule) is the demo room: two callers are in it and hear each other', async () => {
+    it('2100 (demo rule) is the demo room: two callers are in it and hear each other', async () => {
       const a = await tonePeer('room-a', TONE_A);
       const b = await tonePeer('room-b', TONE_B);
-      const [ea, eb] = await Promise.all([callEstablished(a, '2000'), callEstablished(b, '2000')]);
+      const [ea, eb] = await Promise.all([callEstablished(a, '2100'), callEstablished(b, '2100')]);
       const calls = await Promise.all([callOf(ea.id!), callOf(eb.id!)]);
-      for (const call of calls) expect(call.ruleId).toBe(demoRule('2000'));
+      for (const call of calls) expect(call.ruleId).toBe(demoRule('2100'));
       await eventually(
         () => server().rooms.members('demo').length === 2,
         'both callers in the demo room',
@@ -504,7 +504,7 @@ describeWithBaresip('call control against baresip', () => {
     it('moves a caller from the echo test into the demo room, where it hears the room', async () => {
       const a = await tonePeer('mover', TONE_A);
       const b = await tonePeer('room-member', TONE_B);
-      const [ea, eb] = await Promise.all([callEstablished(a, '1000'), callEstablished(b, '2000')]);
+      const [ea, eb] = await Promise.all([callEstablished(a, '1000'), callEstablished(b, '2100')]);
       const [callA, callB] = await Promise.all([callOf(ea.id!), callOf(eb.id!)]);
       await eventually(() => server().rooms.members('demo').length === 1, 'b in the demo room');
       const [partA] = await participantsOf(callA.id);

@@ -1,6 +1,6 @@
 /**
  * Inbound routing through the whole server, with phones that play and hear audio over real
- * UDP: the demo tenant (1000 echo test, 2000 shared room, created once), dispatch rules made
+ * UDP: the demo tenant (1000 echo test, 2000 the demo IVR, 2100 shared room, created once), dispatch rules made
  * through the API (reject with a status, a number pattern to a room, a PIN-protected room
  * entered by RFC 4733 digits), the no-match answer (404, or 480 when configured) and inbound
  * trunk admission (403 for a source no trunk allows, 486 at a trunk's call limit). Each call's
@@ -104,16 +104,23 @@ describe('inbound routing with the demo tenant', () => {
 
   const uri = (user: string): string => serverUri(sb, user);
 
-  it('creates the demo tenant once: a loopback trunk, 1000 echoes and 2000 is a shared room', async () => {
+  it('creates the demo tenant once: a loopback trunk, 1000 echoes, 2000 the IVR, 2100 a shared room', async () => {
     const demo = sb.demoTenant!;
     expect(demo).toBeDefined();
     expect(demo.trunk.allowedAddresses).toEqual(['127.0.0.0/8', '::1/128']);
     expect(demo.rules.map((r) => [r.calledNumber, r.action])).toEqual([
       ['1000', { type: 'echo' }],
-      ['2000', { type: 'room', room: 'demo' }],
+      ['2000', { type: 'flow', flowId: 'demo-ivr' }],
+      ['2100', { type: 'room', room: 'demo' }],
       ['3000', { type: 'agent', agentId: 'demo' }],
     ]);
-    const [echoRule, roomRule] = demo.rules;
+    const [echoRule, , roomRule] = demo.rules;
+    // The IVR, its agents, intents and scripts are stored with the tenant.
+    expect((await sb.store.dialogDocuments.list('flow')).map((d) => d.name)).toEqual(['demo-ivr']);
+    expect((await sb.store.dialogDocuments.list('agent')).map((d) => d.name)).toEqual([
+      'claims',
+      'service',
+    ]);
 
     // 1000: the echo test, by the demo rule (not the built-in extension of the same number).
     const caller = await phones.dial(phone, uri('1000'));
@@ -131,9 +138,9 @@ describe('inbound routing with the demo tenant', () => {
       events.find((e) => e.type === 'dispatch.matched' && e.callId === callId)!.data,
     ).toMatchObject({ ruleId: echoRule!.id, action: 'echo' });
 
-    // 2000: two callers in the demo room hear each other.
-    const a = await phones.dial(phone, uri('2000'));
-    const b = await phones.dial(phone, uri('2000'));
+    // 2100: two callers in the demo room hear each other.
+    const a = await phones.dial(phone, uri('2100'));
+    const b = await phones.dial(phone, uri('2100'));
     playTone(a.leg, TONE_A);
     playTone(b.leg, TONE_B);
     await Promise.all([hears(a.leg, TONE_B, 'the other caller'), hears(b.leg, TONE_A)]);
@@ -159,7 +166,7 @@ describe('inbound routing with the demo tenant', () => {
     }
     expect(await sb.store.trunks.listInbound()).toHaveLength(1);
     const rules = await sb.store.dispatchRules.list();
-    expect(rules.filter((r) => r.name.startsWith('Demo:'))).toHaveLength(3);
+    expect(rules.filter((r) => r.name.startsWith('Demo:'))).toHaveLength(4);
   });
 
   it('a rule made through the API rejects its number with the rule’s status', async () => {
