@@ -186,14 +186,20 @@ describe('links', () => {
 });
 
 describe('ensureDemoTenant', () => {
-  it('creates the loopback trunk and the three rules once, on an empty database only', async () => {
+  it('creates the loopback trunk and the four rules once, on an empty database only', async () => {
     const { store, dispose } = await openTestStore();
     try {
-      const demo = await ensureDemoTenant(store);
+      let extraRan = false;
+      const demo = await ensureDemoTenant(store, undefined, async (tx) => {
+        // The caller's own demo writes join the tenant's transaction.
+        extraRan = (await tx.trunks.listInbound()).length === 1;
+      });
+      expect(extraRan).toBe(true);
       expect(demo?.trunk.allowedAddresses).toEqual(['127.0.0.0/8', '::1/128']);
       expect(demo?.rules.map((r) => [r.calledNumber, r.action])).toEqual([
         ['1000', { type: 'echo' }],
-        ['2000', { type: 'room', room: 'demo' }],
+        ['2000', { type: 'flow', flowId: 'demo-ivr' }],
+        ['2100', { type: 'room', room: 'demo' }],
         ['3000', { type: 'agent', agentId: 'demo' }],
       ]);
       expect(await ensureDemoTenant(store)).toBeUndefined();
