@@ -17,6 +17,7 @@ import { ApiClient, ApiError, ConnectionError } from './client.js';
 import { adminNodes } from './commands/admin.js';
 import { callGroup } from './commands/call.js';
 import { callsGroup } from './commands/calls.js';
+import { conversationsGroup } from './commands/conversations.js';
 import { dialogDocumentGroups } from './commands/dialog-documents.js';
 import { loginCommand } from './commands/login.js';
 import { rulesGroup } from './commands/rules.js';
@@ -37,6 +38,7 @@ export const ROOT: Group = {
     rulesGroup,
     callsGroup,
     callGroup,
+    conversationsGroup,
     ...dialogDocumentGroups,
     ...adminNodes,
     loginCommand,

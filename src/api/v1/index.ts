@@ -7,6 +7,7 @@ import type { Store } from '../../store/index.js';
 import type { ApiRouter } from '../route-kit.js';
 import { registerApiKeyRoutes } from './api-keys.js';
 import { registerCallRoutes } from './calls.js';
+import { registerConversationRoutes } from './conversations.js';
 import { registerDialogDocumentRoutes, type DialogValidators } from './dialog-documents.js';
 import { registerDispatchRuleRoutes } from './dispatch-rules.js';
 import { registerRegistrationRoutes, type RegistrationView } from './registrations.js';
@@ -39,6 +40,7 @@ export function registerV1Routes(router: ApiRouter, deps: V1Deps): void {
   registerTrunkRoutes(router, deps.store);
   registerDispatchRuleRoutes(router, deps.store);
   registerCallRoutes(router, deps.store);
+  registerConversationRoutes(router, deps.store);
   registerApiKeyRoutes(router, deps.store);
   registerWebhookRoutes(router, deps.store, deps.eventTypes);
   registerRegistrationRoutes(router, deps.registrations);
