@@ -232,35 +232,15 @@ export class InboundRouter {
         return this.reject(caller, call, action.status, action.reason ?? 'Rejected by rule');
       case 'agent': {
         const agents = this.options.agents;
-        if (agents && (await agents.has(action.agentId))) {
-          return this.withLeg(caller, call, async (leg) => {
-            await agents.run(leg, {
-              callId: record.id,
-              participantId: caller.id,
-              agentId: action.agentId,
-              caller: caller.identity,
-              called: call.requestUri?.user ?? undefined,
-            });
-          });
-        }
-        this.options.logger.warn({ callId: call.id }, 'dispatch rule names an unknown agent');
-        return this.reject(caller, call, 480, 'Agent not available');
+        return this.runDialog(caller, call, 'agent', action.agentId, agents, (leg) =>
+          agents!.run(leg, { ...this.runContext(record, caller, call), agentId: action.agentId }),
+        );
       }
       case 'flow': {
         const flows = this.options.flows;
-        if (flows && (await flows.has(action.flowId))) {
-          return this.withLeg(caller, call, async (leg) => {
-            await flows.run(leg, {
-              callId: record.id,
-              participantId: caller.id,
-              flowName: action.flowId,
-              caller: caller.identity,
-              called: call.requestUri?.user ?? undefined,
-            });
-          });
-        }
-        this.options.logger.warn({ callId: call.id }, 'dispatch rule names an unknown flow');
-        return this.reject(caller, call, 480, 'Flow not available');
+        return this.runDialog(caller, call, 'flow', action.flowId, flows, (leg) =>
+          flows!.run(leg, { ...this.runContext(record, caller, call), flowName: action.flowId }),
+        );
       }
       case 'enqueue':
         // Queues are built by the contact-center release; a rule naming one is kept, and its
@@ -271,6 +251,41 @@ export class InboundRouter {
         );
         return this.reject(caller, call, 480, `No ${action.type} runtime available`);
     }
+  }
+
+  /**
+   * Answers and hands the leg to an agent or flow the runner knows; a name it does not know (or
+   * no runner: no speech providers) is answered 480, since the target may come back.
+   */
+  private async runDialog(
+    caller: LiveParticipant,
+    call: SipCall,
+    kind: 'agent' | 'flow',
+    name: string,
+    runner: { has(name: string): boolean | Promise<boolean> } | undefined,
+    run: (leg: Leg) => Promise<unknown>,
+  ): Promise<void> {
+    if (runner && (await runner.has(name))) {
+      return this.withLeg(caller, call, async (leg) => {
+        await run(leg);
+      });
+    }
+    this.options.logger.warn({ callId: call.id, kind }, `dispatch rule names an unknown ${kind}`);
+    return this.reject(caller, call, 480, `${kind === 'agent' ? 'Agent' : 'Flow'} not available`);
+  }
+
+  /** Who a dialog run is for: the call, the caller's participant and identity, the number. */
+  private runContext(
+    record: LiveCall,
+    caller: LiveParticipant,
+    call: SipCall,
+  ): Omit<AgentRunContext, 'agentId'> {
+    return {
+      callId: record.id,
+      participantId: caller.id,
+      caller: caller.identity,
+      called: call.requestUri?.user ?? undefined,
+    };
   }
 
   /** Answers the caller and hands the leg to `then`; a failed answer ends the participant. */

@@ -246,7 +246,7 @@ describeDialogSuite('demo IVR and claims agent against baresip', () => {
         STEP_MS,
         'read-back',
       );
-      expect(gathered.claim).toMatchObject({ policyNumber: 'POL123456', incidentDate: day });
+      expect(gathered!.claim).toMatchObject({ policyNumber: 'POL123456', incidentDate: day });
 
       // The line drops during the read-back.
       since = caller.mark();
