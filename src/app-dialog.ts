@@ -12,12 +12,10 @@ import {
   ChatSessions,
   ConversationManager,
   DialogAgents,
+  DIALOG_VALIDATORS,
   llmFromEnv,
   textAgentHost,
-  validateAgentDefinition,
   validateFlow,
-  validateIntentModel,
-  validateScriptTree,
   voiceAgentCatalog,
   VoiceFlows,
   type AgentEvent,
@@ -99,15 +97,7 @@ export function buildDialogPlane(deps: {
     conversations,
     chat,
     report,
-    validators: {
-      flow: (doc) => {
-        const r = validateFlow(doc);
-        return r.ok ? { ok: true, value: r.flow } : r;
-      },
-      agent: validateAgentDefinition,
-      intents: validateIntentModel,
-      script: validateScriptTree,
-    },
+    validators: DIALOG_VALIDATORS,
     flows: (flowDeps) => {
       const runtime = flowDeps.voice.runtime;
       const speech = flowDeps.voice.speech;

@@ -6,6 +6,7 @@
  * tenant's documents. Other rooms import it only through this index.
  */
 export * from './problems.js';
+export { DIALOG_VALIDATORS, type DocumentValidator } from './validators.js';
 export * from './flows/index.js';
 export * from './chat/index.js';
 export { textAgentHost } from './chat/text-agent-host.js';
