@@ -20,12 +20,26 @@ import {
 const LANGUAGE_RE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
+const LANGUAGE_MESSAGE = 'must be a language tag such as "en-US" or "zh-CN"';
+
 const text = z.string().trim().min(1, 'must not be empty');
-const language = z.string().regex(LANGUAGE_RE, 'must be a language tag such as "en-US" or "zh-CN"');
-/** A line said by the agent: one string, or one per language. */
-const localized = z.union([text, z.record(language, text)], {
-  error: 'must be a text or an object of texts by language ("en-US": "…")',
-});
+const language = z.string().regex(LANGUAGE_RE, LANGUAGE_MESSAGE);
+/**
+ * A line said by the agent: one string, or one per language. The language keys are checked
+ * after the union, so a bad key is reported at its own path (`greeting.english`) instead of
+ * the whole map failing both branches with the generic message.
+ */
+const localized = z
+  .union([text, z.record(z.string(), text)], {
+    error: 'must be a text or an object of texts by language ("en-US": "…")',
+  })
+  .superRefine((value, ctx) => {
+    if (typeof value === 'string') return;
+    for (const key of Object.keys(value)) {
+      if (!LANGUAGE_RE.test(key))
+        ctx.addIssue({ code: 'custom', path: [key], message: LANGUAGE_MESSAGE });
+    }
+  });
 
 const llm = z.strictObject({
   /** A preset (openai, deepseek, qwen, ollama, vllm, azure) or openai-compatible. */
