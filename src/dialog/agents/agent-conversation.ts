@@ -227,12 +227,26 @@ export class AgentConversation {
       schema: this.claim?.schema,
     });
     const finalState = this.record.state;
+    // A caller who dropped halfway gets a reminder to call back once the resume window closes.
+    const reminders = [...this.record.reminders];
+    const open = finalState !== 'closed' && finalState !== 'transferred';
+    if (open && this.claim && !this.memory.claimReference) {
+      const windowMs = this.options.definition.callbackWindowMin * 60_000;
+      reminders.push({
+        at: new Date(this.now().getTime() + windowMs).toISOString(),
+        text:
+          this.claim.missing().length > 0
+            ? `Claim not finished (missing ${this.claim.missing().join(', ')}): call the customer back`
+            : 'Claim collected but not confirmed: call the customer back',
+      });
+    }
     await this.write((id) =>
       this.options.manager.recordTurn(
         id,
         reply ? [{ persona: 'assistant', content: reply.text, heard: false }] : [],
         {
           ...this.patch(),
+          reminders,
           synthesis,
           ...(finalState === 'closed' || finalState === 'transferred'
             ? { closedAt: this.now() }

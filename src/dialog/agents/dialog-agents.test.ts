@@ -93,8 +93,17 @@ describe('the offline claims agent', () => {
     first.greeting();
     await first.say('Li Wei');
     await first.say('654321', { keys: true });
-    // The caller hangs up: the conversation stays open.
+    // The caller hangs up: the conversation stays open, with a reminder to call back.
     await first.opened.close({ reason: 'leg-ended' });
+    const dropped = await h.store.conversations.get(first.opened.conversation.id);
+    expect(dropped?.state).toBe('gathering');
+    expect(dropped?.reminders).toEqual([
+      {
+        at: expect.any(String),
+        text: expect.stringMatching(/missing incidentDate, location.*call the customer back/),
+      },
+    ]);
+    expect(dropped?.synthesis).toMatchObject({ by: 'extractive' });
 
     const second = await open('claims', key);
     expect(second.opened.conversation.resumed).toBe(true);
