@@ -109,7 +109,11 @@ export class LlmResponder implements Responder {
       if (context.signal.aborted) return;
       this.options.onError?.(err as Error);
       this.options.logger?.warn(
-        { err: (err as Error).message, conversationId: conversation.id },
+        {
+          err: (err as Error).message,
+          conversationId: conversation.id,
+          callId: conversation.callId,
+        },
         'language model failed; the offline agent answers this turn',
       );
       // Whatever the model said before failing has been heard; the fallback goes on from there.

@@ -131,7 +131,7 @@ describe('VoiceFlowIO.collect: keys', () => {
   const PROMPT = 'Press one for sales, or two for support.';
   const PROMPT_FRAMES = 8 * 5;
 
-  it('cuts the prompt at the first key and answers the digit (one key by default)', async () => {
+  it('cuts the prompt at the first key; without a count, digits end at # or a pause', async () => {
     const io = flowIO();
     const result = watch(
       io.collect({ prompt: { text: PROMPT }, dtmf: true, speech: false, timeoutMs: 5000 }),
@@ -140,10 +140,21 @@ describe('VoiceFlowIO.collect: keys', () => {
     await driver.run(200);
     press('2');
     await settle();
-    expect(result.value).toEqual({ kind: 'dtmf', digits: '2' });
     // The very next frame carries nothing of the prompt.
     expect(await driver.tick()).toBeUndefined();
     expect(framesOf(PROMPT)).toBeLessThan(PROMPT_FRAMES);
+    expect(result.value).toBeUndefined();
+    press('3');
+    await driver.run(2900);
+    expect(result.value).toBeUndefined();
+    await driver.run(200);
+    await settle();
+    expect(result.value).toEqual({ kind: 'dtmf', digits: '23' });
+    const hashed = watch(io.collect({ dtmf: true, speech: false, timeoutMs: 5000 }));
+    press('4');
+    press('#');
+    await settle();
+    expect(hashed.value).toEqual({ kind: 'dtmf', digits: '4' });
   });
 
   it('takes numDigits keys, the first cutting the prompt, and answers on the last', async () => {
@@ -306,6 +317,7 @@ describe('VoiceFlowIO.collect: speech', () => {
     speech: true,
     timeoutMs: 3000,
     hints: ['sales', 'support'],
+    numDigits: 1,
   };
 
   it('hears one spoken answer after the prompt, never during it', async () => {

@@ -108,18 +108,18 @@ export class VoiceFlowIO implements FlowIO {
         clearTimeout(timer);
         timer = setTimeout(onExpiry, ms);
       };
+      // Without a digit count or finish key, like Twilio's gather: digits until # or a pause,
+      // so a keyed number reads the same on a call as typed in the text channel.
+      const finishKey = request.finishOnKey ?? (request.numDigits === undefined ? '#' : undefined);
       const onKey = ({ digit }: { digit: string }): void => {
         if (!request.dtmf) return;
         // The caller knows what to press: stop talking, stop listening for speech.
         prompt?.stop();
         listening.abort();
-        if (request.finishOnKey !== undefined && digit === request.finishOnKey) {
+        if (finishKey !== undefined && digit === finishKey) {
           return finish(digits === '' ? { kind: 'timeout' } : { kind: 'dtmf', digits });
         }
         digits += digit;
-        if (digits.length >= (request.numDigits ?? 1) && request.finishOnKey === undefined) {
-          return finish({ kind: 'dtmf', digits });
-        }
         if (request.numDigits !== undefined && digits.length >= request.numDigits) {
           return finish({ kind: 'dtmf', digits });
         }
