@@ -7,7 +7,7 @@
  */
 import type { DialogValidators } from './api/index.js';
 import { EVENT_TYPES, publishEvent } from './api/index.js';
-import type { CallService, LiveCallControl } from './calls/index.js';
+import type { AgentRunner, CallService, LiveCallControl } from './calls/index.js';
 import {
   ChatSessions,
   ConversationManager,
@@ -24,7 +24,7 @@ import {
 } from './dialog/index.js';
 import type { Logger } from './observability/index.js';
 import type { CacheAndBus, Store } from './store/index.js';
-import type { AgentCatalog } from './voice/index.js';
+import type { AgentCatalog, VoiceRuntime } from './voice/index.js';
 import type { VoicePlane } from './app-voice.js';
 
 /** The dialog plane's parts. */
@@ -86,8 +86,11 @@ export function buildDialogPlane(deps: {
     const r = validateFlow(record.document);
     return r.ok ? { flow: r.flow, version: record.version } : undefined;
   };
+  // Spoken (or typed) answers in gathers and menus are classified on the stored intents.
+  const classify = (text: string, language: string) => agents.classify(text, language);
   const chat = new ChatSessions({
     loadFlow,
+    classify,
     agents: textAgentHost(agents),
     logger: logger.child({ channel: 'text' }),
   });
@@ -109,8 +112,11 @@ export function buildDialogPlane(deps: {
         listening: { vad: speech.vad, stt: speech.stt },
         apologyFile: flowDeps.apologyFile,
         language: flowDeps.language,
+        classify,
+        // Only files in the media directory or the bundled assets, as the API's play.
         play: async (leg, file) => {
-          await flowDeps.calls().play(leg.id, file).done;
+          const resolved = await flowDeps.control().resolveMedia(file);
+          await flowDeps.calls().play(leg.id, resolved).done;
         },
         transfer: (context, to) => transferFromFlow(flowDeps.control(), context, to),
         // Records until the caller hangs up or the step's limit (default 60 s) passes.
@@ -152,7 +158,41 @@ export function buildDialogPlane(deps: {
       });
     },
     stop: async () => {
-      chat.stopAll();
+      await chat.stopAll();
+    },
+  };
+}
+
+/**
+ * The voice runtime as the router's runner for `agent` rules, with the agent's hand-over
+ * carried out: to its transfer target through call control (REFER or a bridged leg); with no
+ * target — no queues exist yet — the caller hears the goodbye prompt and the call ends.
+ */
+export function agentRunnerWithTransfers(
+  runtime: VoiceRuntime,
+  deps: {
+    control: () => LiveCallControl;
+    calls: () => CallService;
+    goodbyeFile: string;
+    logger: Logger;
+  },
+): AgentRunner {
+  return {
+    has: (agentId) => runtime.has(agentId),
+    run: async (leg, context) => {
+      const outcome = await runtime.run(leg, context);
+      if (outcome.type !== 'transfer' || leg.isEnded) return outcome;
+      const to = outcome.to;
+      if (to !== undefined) {
+        const done = await transferFromFlow(deps.control(), { ...context, flowName: '' }, to);
+        if (done.ok) return outcome;
+        deps.logger.warn({ callId: context.callId, err: done.reason }, 'agent transfer failed');
+      } else {
+        deps.logger.info({ callId: context.callId }, 'agent asked for a person; no queue yet');
+      }
+      await deps.calls().play(leg.id, deps.goodbyeFile).done;
+      if (!leg.isEnded) await leg.hangup('no-transfer-target');
+      return outcome;
     },
   };
 }

@@ -309,10 +309,10 @@ function withStoredAgents(
   return {
     has: async (agentId) =>
       Object.hasOwn(fixed, agentId) || ((await stored?.has(agentId)) ?? false),
-    open: async (context) => {
+    open: async (context, leg) => {
       const agent = Object.hasOwn(fixed, context.agentId) ? fixed[context.agentId] : undefined;
       if (agent) return { ...agent, responder: agent.responder() };
-      return stored?.open(context);
+      return stored?.open(context, leg);
     },
   };
 }

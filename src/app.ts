@@ -20,7 +20,7 @@ import {
 import type { AppConfig } from './config/index.js';
 import { ASSETS_DIR, buildCallPlane } from './app-calls.js';
 import { buildVoicePlane } from './app-voice.js';
-import { buildDialogPlane, type DialogPlane } from './app-dialog.js';
+import { agentRunnerWithTransfers, buildDialogPlane, type DialogPlane } from './app-dialog.js';
 import { writeDemoDialogDocuments } from './dialog/index.js';
 import {
   ensureDemoTenant,
@@ -265,7 +265,14 @@ export async function startSwitchboard(
     language: config.voice.language,
   });
   const plane = await buildCallPlane({
-    agents: voicePlane.runtime,
+    agents:
+      voicePlane.runtime &&
+      agentRunnerWithTransfers(voicePlane.runtime, {
+        control: () => late.plane!.control,
+        calls: () => late.plane!.calls,
+        goodbyeFile: path.join(ASSETS_DIR, 'prompts', 'goodbye.wav'),
+        logger,
+      }),
     flows,
     config,
     ua,

@@ -443,7 +443,12 @@ export class LiveCallControl implements CallControl {
   }
 
   /** A played file: inside one of the media roots, existing; refused otherwise. */
-  private async resolveMedia(file: string): Promise<string> {
+  /**
+   * The full path of a media file named relative to the media directory or the bundled assets;
+   * refuses names outside them (`../`), so API and flow `play` requests cannot read the disk.
+   * @throws CallControlRefusal (field `file`, 400) when no root holds it.
+   */
+  async resolveMedia(file: string): Promise<string> {
     for (const root of this.options.mediaRoots) {
       const full = path.resolve(root, file);
       if (full !== root && !full.startsWith(root + path.sep)) continue;

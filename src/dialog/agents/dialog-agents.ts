@@ -148,7 +148,20 @@ export class DialogAgents {
     };
   }
 
-  /** The agent's NLU: its intent documents (or every stored one, or the demo's), trained once per version set. */
+  /**
+   * Classifies a caller's words for a flow's gather or menu: the stored intents (every
+   * document), or the demo's when none is stored. Undefined when nothing matched.
+   */
+  async classify(
+    text: string,
+    language: string,
+  ): Promise<{ intent: string; score: number } | undefined> {
+    const nlu = await this.nluOf(await this.options.documents.list('intents'));
+    const result = await nlu.parse(text, language);
+    return result.fallback ? undefined : { intent: result.intent, score: result.score };
+  }
+
+  /** The agent's NLU: its intent documents, or every stored one, or the demo's. */
   private async nluFor(definition: AgentDefinitionDocument): Promise<Nlu> {
     const records = definition.intents
       ? (
@@ -157,10 +170,32 @@ export class DialogAgents {
           )
         ).filter((r) => r !== undefined)
       : await this.options.documents.list('intents');
-    const models: IntentModel[] = [];
+    return this.nluOf(records);
+  }
+
+  /**
+   * A model trained once per set of document versions. Documents for the same language are
+   * merged (utterances joined by intent name): a tenant may split its intents over several.
+   */
+  private nluOf(
+    records: Array<{ name: string; version: number; document: unknown }>,
+  ): Promise<Nlu> {
+    const byLanguage = new Map<string, IntentModel>();
     for (const record of records) {
       const r = validateIntentModel(record.document);
-      if (r.ok) models.push(r.value);
+      if (!r.ok) continue;
+      const model = r.value;
+      const known = byLanguage.get(model.language);
+      if (!known) {
+        byLanguage.set(model.language, { ...model, intents: model.intents.map((i) => ({ ...i })) });
+        continue;
+      }
+      for (const intent of model.intents) {
+        const same = known.intents.find((i) => i.name === intent.name);
+        if (same) same.utterances = [...same.utterances, ...intent.utterances];
+        else known.intents.push({ ...intent });
+      }
+      known.entities = [...(known.entities ?? []), ...(model.entities ?? [])];
     }
     const key =
       records
@@ -169,6 +204,7 @@ export class DialogAgents {
         .join(',') || 'demo';
     let nlu = this.nluCache.get(key);
     if (!nlu) {
+      const models = [...byLanguage.values()];
       nlu = Nlu.train(models.length > 0 ? models : DEMO_INTENT_MODELS);
       this.nluCache.set(key, nlu);
       nlu.catch(() => this.nluCache.delete(key));

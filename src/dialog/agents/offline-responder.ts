@@ -73,7 +73,12 @@ export class OfflineResponder implements Responder {
   }
 
   /** Decides the reply to a turn without recording it (the LLM agent's fallback records its own). */
-  async answer(turn: UserTurn): Promise<{ reply: Reply; nlu: NluResult }> {
+  async answer(input: UserTurn): Promise<{ reply: Reply; nlu: NluResult }> {
+    // Digits typed in a chat are the keypad's answer too (1 yes, 2 no, 123456 a number).
+    const typedKeys = input.source !== 'dtmf' && /^[0-9*#]+$/.test(input.text.trim());
+    const turn: UserTurn = typedKeys
+      ? { ...input, text: input.text.trim().replace(/#$/, ''), source: 'dtmf' }
+      : input;
     const nlu = await this.classify(turn);
     return { reply: this.decide(turn, nlu), nlu };
   }

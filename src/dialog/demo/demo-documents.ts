@@ -34,14 +34,25 @@ export const DEMO_IVR: Flow = {
       menu: {
         prompt:
           'To file a claim with our assistant, press 1. To speak to an agent, press 2. To hear this again, press 9.',
-        options: { '1': 'claims', '2': 'queue', '9': 'welcome' },
+        // The targets are named after the demo intents, so "the assistant" or "an agent" said
+        // (or typed) instead of a key picks the same option.
+        options: { '1': 'menu_agent', '2': 'menu_queue', '9': 'welcome' },
         retries: 3,
         fallback: 'goodbye',
       },
     },
-    { id: 'claims', agent: { agentId: DEMO_CLAIMS_AGENT } },
-    { id: 'after-agent', hangup: { reason: 'agent-finished' } },
-    { id: 'queue', enqueue: { queue: 'support', priority: 5, fallback: 'back-to-menu' } },
+    { id: 'menu_agent', agent: { agentId: DEMO_CLAIMS_AGENT } },
+    // The agent asked for a person (no transfer target in the demo): the queue, which today
+    // says no one is available and goes back to the menu.
+    {
+      id: 'after-agent',
+      if: {
+        conditions: [{ when: { variable: 'agent.transfer', eq: true }, next: 'menu_queue' }],
+        else: 'agent-done',
+      },
+    },
+    { id: 'agent-done', hangup: { reason: 'agent-finished' } },
+    { id: 'menu_queue', enqueue: { queue: 'support', priority: 5, fallback: 'back-to-menu' } },
     { id: 'back-to-menu', goto: { next: 'main-menu' } },
     { id: 'goodbye', say: { text: 'Thank you for calling. Goodbye.', language: 'en-US' } },
     { id: 'end', hangup: { reason: 'menu-fallback' } },

@@ -30,16 +30,30 @@ export function sessionTimeoutsOf(
   return out;
 }
 
+/**
+ * The key a call's conversation resumes by: the caller's identity — but a withheld or empty
+ * caller ID is no identity (every anonymous caller would share one conversation), so such a
+ * call gets a key of its own and never resumes.
+ */
+export function resumeKey(caller: string | undefined, callId: string): string {
+  const id = caller?.trim() ?? '';
+  if (id === '' || /^(anonymous|unknown|restricted|private|unavailable)$/i.test(id)) {
+    return `call:${callId}`;
+  }
+  return id;
+}
+
 /** See the module comment. */
 export function voiceAgentCatalog(agents: DialogAgents): AgentCatalog {
   return {
     has: (agentId) => agents.has(agentId),
-    async open(context): Promise<OpenedAgent | undefined> {
+    async open(context, leg): Promise<OpenedAgent | undefined> {
       const opened = await agents.open({
         agentId: context.agentId,
-        key: context.caller ?? context.callId,
+        key: resumeKey(context.caller, context.callId),
         channel: 'voice',
         callId: context.callId,
+        sendDtmf: (digits) => leg.sendDtmf(digits),
       });
       if (!opened) return undefined;
       const { definition } = opened;

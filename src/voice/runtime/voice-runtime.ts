@@ -66,7 +66,8 @@ export interface OpenedAgent extends VoiceAgentSettings {
 /** Agents looked up per conversation (the dialog room's database-backed agents). */
 export interface AgentCatalog {
   has(agentId: string): Promise<boolean>;
-  open(context: AgentRunContext): Promise<OpenedAgent | undefined>;
+  /** Opens the agent for a conversation on `leg` (the leg: for tools that act on the call). */
+  open(context: AgentRunContext, leg: Leg): Promise<OpenedAgent | undefined>;
 }
 
 /** How an agent's conversation ended: on its own, or handing the caller to someone. */
@@ -88,9 +89,9 @@ export class VoiceRuntime implements AgentRunner {
     return isCatalog(agents) ? agents.has(agentId) : Object.hasOwn(agents, agentId);
   }
 
-  private async open(context: AgentRunContext): Promise<OpenedAgent | undefined> {
+  private async open(context: AgentRunContext, leg: Leg): Promise<OpenedAgent | undefined> {
     const agents = this.options.agents;
-    if (isCatalog(agents)) return agents.open(context);
+    if (isCatalog(agents)) return agents.open(context, leg);
     const fixed = Object.hasOwn(agents, context.agentId) ? agents[context.agentId] : undefined;
     return fixed && { ...fixed, responder: fixed.responder() };
   }
@@ -102,7 +103,7 @@ export class VoiceRuntime implements AgentRunner {
 
   /** Talks with the caller on `leg` until the conversation ends or the agent hands it on. */
   async run(leg: Leg, context: AgentRunContext): Promise<AgentRunOutcome> {
-    const agent = await this.open(context);
+    const agent = await this.open(context, leg);
     if (!agent) throw new Error(`unknown agent ${context.agentId}`);
     const { metrics, store } = this.options;
     const log = this.options.logger.child({ callId: context.callId, agent: context.agentId });

@@ -455,7 +455,13 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
     if (hardTimedOut) return this.fallback('answer-timeout');
     if (action && !interrupted) {
       this.emit('action', action);
-      if (action.type === 'hangup') return this.goodbye(action.reason ?? 'bot-hangup', false);
+      // The responder said its own farewell in the reply: hang up without another goodbye.
+      if (action.type === 'hangup') {
+        const reason = action.reason ?? 'bot-hangup';
+        this.end(reason);
+        if (!this.options.leg.isEnded) await this.options.leg.hangup(reason);
+        return;
+      }
     }
     if (!this.stopped && !this.utterance) this.armSilence();
   }
