@@ -51,3 +51,4 @@ export {
   type DialRequest,
   type MoveTarget,
 } from './control-types.js';
+export { sendDigits } from './dial-plan.js';

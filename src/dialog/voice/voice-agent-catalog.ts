@@ -10,6 +10,7 @@ import type {
   OpenedAgent,
   SessionTimeouts,
 } from '../../voice/index.js';
+import { sendDigits } from '../../calls/index.js';
 import type { AgentDefinitionDocument } from '../agents/agent-definition.js';
 import type { DialogAgents } from '../agents/dialog-agents.js';
 
@@ -53,7 +54,8 @@ export function voiceAgentCatalog(agents: DialogAgents): AgentCatalog {
         key: resumeKey(context.caller, context.callId),
         channel: 'voice',
         callId: context.callId,
-        sendDtmf: (digits) => leg.sendDtmf(digits),
+        // `w` is a half-second pause, as in dialled DTMF strings.
+        sendDtmf: (digits) => sendDigits(leg, digits),
       });
       if (!opened) return undefined;
       const { definition } = opened;
