@@ -25,11 +25,15 @@ export { Claim } from './claim.js';
 export type { ClaimSetResult } from './claim.js';
 export { normaliseClaimValue } from './normalise-claim-value.js';
 export type { NormalisedValue, NormaliseOptions } from './normalise-claim-value.js';
-export { formatDate, parseSpokenDate, parseSpokenDateTime } from './spoken-dates.js';
-export type { CalendarDate, DateContext } from './spoken-dates.js';
+// How numbers and dates are read lives in language/, shared with the NLU; re-exported here
+// because claim code (and its callers) imported them from this index first.
 export {
+  formatDate,
   parseChineseNumber,
   parseEnglishNumber,
+  parseSpokenDate,
+  parseSpokenDateTime,
   parseSpokenNumber,
   spokenDigitsToText,
-} from './spoken-numbers.js';
+} from '../language/index.js';
+export type { CalendarDate, DateContext } from '../language/index.js';

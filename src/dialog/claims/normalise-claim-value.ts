@@ -6,9 +6,14 @@
  *
  * Pure: no I/O; "now" and the time zone come from the options.
  */
+import {
+  formatDate,
+  parseSpokenDate,
+  parseSpokenDateTime,
+  parseSpokenNumber,
+  spokenDigitsToText,
+} from '../language/index.js';
 import { isChinese, labelFor, type ClaimField } from './claim-schema.js';
-import { formatDate, parseSpokenDate, parseSpokenDateTime } from './spoken-dates.js';
-import { parseSpokenNumber, spokenDigitsToText } from './spoken-numbers.js';
 
 /** How to read a value: the caller's language, and "now" in their zone for relative dates. */
 export interface NormaliseOptions {

@@ -2,9 +2,9 @@
  * Phone numbers, e-mail addresses, order ids and policy ids: the identifiers callers read out.
  * Each finder returns every candidate; `extractEntities` settles overlaps.
  */
+import { isZhDigitRun, readDigitRun, zhDigitsToString } from '../language/index.js';
 import { entityAt, type EntityText } from './entity-text.js';
 import type { NluEntity } from './nlu-result.js';
-import { isZhDigitRun, readDigitRun, zhDigitsToString } from './numerals.js';
 
 const EMAIL_RE = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 // Digit groups with the separators people write in phone numbers; the digit count decides.

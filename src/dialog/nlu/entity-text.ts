@@ -2,15 +2,8 @@
  * What every built-in entity finder reads: the text with full-width forms folded to ASCII
  * (offsets unchanged), its Latin word tokens and today's date where the caller is.
  */
+import { todayIn, wordTokens, type CalendarDate, type WordToken } from '../language/index.js';
 import type { NluEntity } from './nlu-result.js';
-import { wordTokens, type WordToken } from './numerals.js';
-
-/** A calendar date, months 1-12. */
-export interface CalendarDate {
-  year: number;
-  month: number;
-  day: number;
-}
 
 /** The text as the finders see it. */
 export interface EntityText {
@@ -27,16 +20,20 @@ export function foldFullWidth(text: string): string {
   );
 }
 
+let processZone: { tz: string | undefined; zone: string } | undefined;
+
+/** The process's IANA zone, resolved again only when `TZ` changes. */
+function processTimeZone(): string {
+  // Resolving it builds an Intl.DateTimeFormat, which costs more than finding every entity.
+  if (processZone === undefined || processZone.tz !== process.env.TZ) {
+    processZone = { tz: process.env.TZ, zone: Intl.DateTimeFormat().resolvedOptions().timeZone };
+  }
+  return processZone.zone;
+}
+
 /** Today's date in `timeZone` (default: the process's zone) at `now`. */
 export function calendarDateAt(now: Date, timeZone?: string): CalendarDate {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-  }).formatToParts(now);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return { year: get('year'), month: get('month'), day: get('day') };
+  return todayIn({ now, timeZone: timeZone ?? processTimeZone() });
 }
 
 /** Builds what the finders read. */

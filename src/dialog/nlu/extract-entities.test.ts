@@ -188,6 +188,24 @@ describe('extractEntities: dates', () => {
     ]);
   });
 
+  it('reads the forms the claim normaliser reads, where a sentence leaves no doubt', () => {
+    expect(
+      found('it was three months ago, or March 3rd twenty twenty six, and I call back in two days'),
+    ).toEqual([
+      ['date', 'three months ago', '2025-12-11'],
+      ['date', 'March 3rd twenty twenty six', '2026-03-03'],
+      ['date', 'in two days', '2026-03-13'],
+    ]);
+    expect(found('去年11月19日，上个月5号，一年前', 'zh-CN')).toEqual([
+      ['date', '去年11月19日', '2025-11-19'],
+      ['date', '上个月5号', '2026-02-05'],
+      ['date', '一年前', '2025-03-11'],
+    ]);
+    // A bare weekday or day number is left to the numbers: "see you Friday", "5号线".
+    expect(found('see you Friday')).toEqual([]);
+    expect(found('坐5号线', 'zh-CN')).toEqual([['number', '5', 5]]);
+  });
+
   it('counts "today" in the caller’s zone', () => {
     const late = { now: new Date('2026-03-11T23:30:00Z'), timeZone: 'Asia/Shanghai' };
     expect(extractEntities('昨天', 'zh-CN', late)[0]!.value).toBe('2026-03-11');

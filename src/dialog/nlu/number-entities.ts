@@ -3,17 +3,15 @@
  * finder returns every candidate; `extractEntities` settles overlaps (an amount beats the number
  * inside it).
  */
+import {
+  joined,
+  parseChineseNumber,
+  parseChineseNumeral,
+  readEnglishDecimal,
+  scaleWord,
+} from '../language/index.js';
 import { entityAt, parseDecimal, type EntityText } from './entity-text.js';
 import type { NluEntity } from './nlu-result.js';
-import {
-  isZhDigitRun,
-  joined,
-  parseChineseNumeral,
-  readDigitRun,
-  readEnglishNumber,
-  scaleWord,
-  zhDigitsToString,
-} from './numerals.js';
 
 const DIGITS = String.raw`\d+(?:,\d{3})*(?:\.\d+)?`;
 const ZH_NUM = '[零〇一幺二两三四五六七八九十百千万亿]+';
@@ -55,34 +53,8 @@ const CURRENCY_WORDS: Record<string, number> = {
 
 const ZH_SCALE: Record<string, number> = { 万: 1e4, 亿: 1e8, 千: 1e3, 百: 100 };
 
-function zhValue(s: string): number | undefined {
-  const [whole, frac] = s.split('点');
-  const n = parseChineseNumeral(whole!);
-  if (n === undefined) return undefined;
-  if (frac === undefined) return n;
-  return isZhDigitRun(frac) ? Number(`${n}.${zhDigitsToString(frac)}`) : undefined;
-}
-
 function roundCents(n: number): number {
   return Math.round(n * 100) / 100;
-}
-
-/** English number words as read from token `i` (with "point five" decimals). */
-function englishAt(
-  t: EntityText,
-  i: number,
-): { value: number; end: number; ordinal: boolean } | undefined {
-  const n = readEnglishNumber(t.text, t.tokens, i);
-  if (!n) return undefined;
-  const point = t.tokens[n.end];
-  if (!n.ordinal && point?.text === 'point' && joined(t.text, t.tokens[n.end - 1]!, point)) {
-    const frac = readDigitRun(t.text, t.tokens, n.end + 1, /^\s*$/);
-    const first = t.tokens[n.end + 1];
-    if (frac && first && /^[a-z]+$/.test(first.text) && joined(t.text, point, first)) {
-      return { value: Number(`${n.value}.${frac.digits}`), end: frac.end, ordinal: false };
-    }
-  }
-  return n;
 }
 
 function skipChinese(t: EntityText, start: number, run: string): boolean {
@@ -120,14 +92,14 @@ export function findNumbers(t: EntityText): NluEntity[] {
       }
       continue;
     }
-    const n = englishAt(t, i);
+    const n = readEnglishDecimal(t.text, t.tokens, i);
     if (!n) continue;
     if (!n.ordinal) out.push(entityAt(t, 'number', tok.start, tokens[n.end - 1]!.end, n.value));
     i = n.end - 1;
   }
   for (const m of t.text.matchAll(ZH_NUMBER_RE)) {
     if (skipChinese(t, m.index, m[0])) continue;
-    const value = zhValue(m[0]);
+    const value = parseChineseNumber(m[0], { wholeAnswer: false });
     if (value !== undefined) out.push(entityAt(t, 'number', m.index, m.index + m[0].length, value));
   }
   return out;
@@ -190,7 +162,7 @@ export function findAmounts(t: EntityText): NluEntity[] {
   }
   const { tokens } = t;
   for (let i = 0; i < tokens.length; i++) {
-    const n = englishAt(t, i);
+    const n = readEnglishDecimal(t.text, t.tokens, i);
     if (!n || n.ordinal) continue;
     const cur = tokens[n.end];
     const unit = cur && CURRENCY_WORDS[cur.text];
@@ -199,7 +171,8 @@ export function findAmounts(t: EntityText): NluEntity[] {
       let end = cur.end;
       // "five dollars and fifty cents"
       const and = tokens[n.end + 1];
-      const cents = and?.text === 'and' ? englishAt(t, n.end + 2) : undefined;
+      const cents =
+        and?.text === 'and' ? readEnglishDecimal(t.text, t.tokens, n.end + 2) : undefined;
       const centWord = cents && tokens[cents.end];
       if (unit === 1 && cents && centWord && /^cents?$/.test(centWord.text) && cents.value < 100) {
         value += cents.value / 100;
@@ -211,7 +184,9 @@ export function findAmounts(t: EntityText): NluEntity[] {
   }
   for (const m of t.text.matchAll(ZH_AMOUNT_RE)) {
     const [raw, num, scale, , tenths] = [m[0], m[1]!, m[2], m[3], m[4]];
-    let value = /\d/.test(num) ? parseDecimal(num) : zhValue(num);
+    let value = /\d/.test(num)
+      ? parseDecimal(num)
+      : parseChineseNumber(num, { wholeAnswer: false });
     if (value === undefined) continue;
     if (scale) value *= ZH_SCALE[scale]!;
     if (tenths) value += parseChineseNumeral(tenths)! / 10;

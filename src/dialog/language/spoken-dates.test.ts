@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  formatDate,
-  parseIsoInstant,
-  parseSpokenDate,
-  parseSpokenDateTime,
-  type DateContext,
-} from './spoken-dates.js';
+import { formatDate, parseIsoInstant, type DateContext } from './calendar.js';
+import { findSpokenDates, parseSpokenDate, parseSpokenDateTime } from './spoken-dates.js';
 
 // Wednesday 11 March 2026, 10:00 UTC (18:00 in Shanghai).
 const NOW = new Date('2026-03-11T10:00:00Z');
@@ -55,6 +50,15 @@ describe('parseSpokenDate in English', () => {
     ['on the 5th', '2026-03-05'],
     ['the twentieth', '2026-02-20'],
     ['5th', '2026-03-05'],
+    ['tonight', '2026-03-11'],
+    ['this coming Friday', '2026-03-13'],
+    ['this past Friday', '2026-03-06'],
+    ['in a couple of days', '2026-03-13'],
+    ['a few weeks ago', '2026-02-18'],
+    ['last week', '2026-03-04'],
+    ['sat', '2026-03-07'],
+    ['Sept 12th 2025', '2025-09-12'],
+    ['March twenty one', '2026-03-21'],
   ])('%s → %s', (text, expected) => {
     expect(day(text)).toBe(expected);
   });
@@ -74,6 +78,7 @@ describe('parseSpokenDate in English', () => {
     'soon',
     '5',
     'March third twenty',
+    'one third of March',
   ])('refuses %j', (text) => {
     expect(day(text)).toBeUndefined();
   });
@@ -111,6 +116,12 @@ describe('parseSpokenDate in Chinese', () => {
     ['今年一月二号', '2026-01-02'],
     ['上个月5号', '2026-02-05'],
     ['这个月20号', '2026-03-20'],
+    ['三天之前', '2026-03-08'],
+    ['三个月前', '2025-12-11'],
+    ['下下周三', '2026-03-25'],
+    ['周7', '2026-03-08'],
+    ['26年3月5日', '2026-03-05'],
+    ['5日前', '2026-03-06'],
   ])('%s → %s', (text, expected) => {
     expect(day(text, UTC, 'zh-CN')).toBe(expected);
   });
@@ -183,5 +194,63 @@ describe('parseIsoInstant', () => {
     expect(parseIsoInstant('2026-03-05T10:00:30', 'Asia/Shanghai')?.toISOString()).toBe(
       '2026-03-05T02:00:30.000Z',
     );
+  });
+});
+
+describe('findSpokenDates in running text', () => {
+  const today = { year: 2026, month: 3, day: 11 }; // a Wednesday
+
+  function found(text: string, options = {}): Array<[string, string]> {
+    return findSpokenDates(text, today, options).map((d) => [
+      text.slice(d.start, d.end),
+      formatDate(d.date),
+    ]);
+  }
+
+  it('finds each date with its span', () => {
+    expect(found('I paid on March 3rd, 2026 and again about two days ago.')).toEqual([
+      ['two days ago', '2026-03-09'],
+      ['March 3rd, 2026', '2026-03-03'],
+    ]);
+    expect(found('事故是去年11月19日发生的，三个月前报的案', 'zh-CN')).toEqual([
+      ['去年11月19日', '2025-11-19'],
+      ['三个月前', '2025-12-11'],
+    ]);
+  });
+
+  it('reads a year said in words, and stops where the date stops', () => {
+    expect(found('March 3rd twenty twenty six')).toEqual([
+      ['March 3rd twenty twenty six', '2026-03-03'],
+    ]);
+    expect(found('on March 3rd two cars collided')).toEqual([['March 3rd', '2026-03-03']]);
+    expect(found('one third of March')).toEqual([['third of March', '2026-03-03']]);
+  });
+
+  it('leaves out what means something else inside a sentence', () => {
+    for (const text of [
+      'see you Friday',
+      'the 5th option',
+      'they march ten miles',
+      'I called last week',
+      'weeks ago',
+      '坐5号线',
+      '请在5日前提交',
+      '请在三月前提交',
+      '周五见',
+    ]) {
+      expect(found(text), text).toEqual([]);
+    }
+  });
+
+  it('reads "this Friday" as this week’s, or as the coming one when asked', () => {
+    const saturday = { year: 2026, month: 3, day: 14 };
+    const at = (options: object) =>
+      findSpokenDates('this Friday', saturday, options).map((d) => formatDate(d.date));
+    expect(at({})).toEqual(['2026-03-13']);
+    expect(at({ thisWeekday: 'coming' })).toEqual(['2026-03-20']);
+    // Chinese weeks are always Monday to Sunday.
+    expect(findSpokenDates('这周五', saturday).map((d) => formatDate(d.date))).toEqual([
+      '2026-03-13',
+    ]);
   });
 });
