@@ -37,6 +37,16 @@ describe('dependency-direction check', () => {
     expect(checkFile(src, `${src}/calls/x.ts`, `import { p } from '../sip/index.js';`)).toEqual([]);
   });
 
+  it("lets tests (only) use another room's test kit through testing/index.js", () => {
+    const kit = `import { k } from '../../voice/testing/index.js';`;
+    expect(checkFile(src, `${src}/dialog/voice/x.test.ts`, kit)).toEqual([]);
+    expect(checkFile(src, `${src}/dialog/voice/x.ts`, kit)[0]!.message).toMatch(/public index/);
+    const inner = `import { k } from '../../voice/testing/scripted-providers.js';`;
+    expect(checkFile(src, `${src}/dialog/voice/x.test.ts`, inner)[0]!.message).toMatch(
+      /public index/,
+    );
+  });
+
   it('lets the composition root import anything', () => {
     expect(checkFile(src, `${src}/app.ts`, `import { p } from './sip/ua/user-agent.js';`)).toEqual(
       [],

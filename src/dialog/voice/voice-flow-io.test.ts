@@ -15,7 +15,7 @@ import {
   ScriptedStt,
   ScriptedTts,
   TickDriver,
-} from '../../voice/testing/scripted-providers.js';
+} from '../../voice/testing/index.js';
 import type { CollectRequest, CollectResult, FlowRunContext } from '../flows/engine/flow-io.js';
 import { VoiceFlowIO, type VoiceFlowIOOptions } from './voice-flow-io.js';
 
