@@ -10,9 +10,11 @@ import type {
   ConversationStateName,
 } from '../../store/index.js';
 import type { Logger } from '../../observability/index.js';
+import type { LanguageModel } from '../../voice/index.js';
 import { Claim } from '../claims/index.js';
 import {
   extractiveSynthesis,
+  llmSynthesis,
   nextState,
   type ConversationEvent,
   type ConversationManager,
@@ -53,6 +55,8 @@ export interface AgentConversationOptions {
   manager: ConversationManager;
   language: string;
   publish?: (event: AgentEvent) => void;
+  /** The agent's language model: it writes the synthesis (the extractive one when it fails). */
+  llm?: LanguageModel;
   logger?: Logger;
   now?: () => Date;
 }
@@ -218,14 +222,25 @@ export class AgentConversation {
     this.pendingReply = undefined;
     if (how.transferred) this.move('transfer');
     else if (how.completed || this.endRequested) this.move('close');
-    const synthesis = extractiveSynthesis({
-      messages: await this.options.manager.messages(this.record.id).catch(() => []),
-      claim: this.claim?.values() ?? {},
-      state: this.record.state,
-      language: this.options.language,
-      sentiment: mean(this.memory.sentiments),
-      schema: this.claim?.schema,
-    });
+    const messages = await this.options.manager.messages(this.record.id).catch(() => []);
+    const written = this.options.llm
+      ? await llmSynthesis(this.options.llm, {
+          messages,
+          claim: this.claim?.values() ?? {},
+          state: this.record.state,
+          language: this.options.language,
+        })
+      : undefined;
+    const synthesis =
+      written ??
+      extractiveSynthesis({
+        messages,
+        claim: this.claim?.values() ?? {},
+        state: this.record.state,
+        language: this.options.language,
+        sentiment: mean(this.memory.sentiments),
+        schema: this.claim?.schema,
+      });
     const finalState = this.record.state;
     // A caller who dropped halfway gets a reminder to call back once the resume window closes.
     const reminders = [...this.record.reminders];

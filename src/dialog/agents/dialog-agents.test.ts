@@ -240,4 +240,32 @@ describe('the language-model agent', () => {
     expect(reply.text).toMatch(/policy number/i);
     expect(d.opened.conversation.claim?.values().fullName).toBe('Ana Garcia');
   });
+
+  it('has the model write the synthesis at the end, and keeps the extractive one when it cannot', async () => {
+    const d = await llmAgent(caller());
+    fake.reply({ text: 'Thank you. What is your policy number?' });
+    await d.say('My name is Ana Garcia and my car was hit');
+    fake.reply({
+      text: 'Here it is: {"summary": "Ana Garcia reported a car accident.", "satisfaction": "medium", "suggestions": ["Collect the policy number"]}',
+    });
+    await d.opened.close({ reason: 'leg-ended' });
+    const record = await h.store.conversations.get(d.opened.conversation.id);
+    expect(record?.synthesis).toEqual({
+      summary: 'Ana Garcia reported a car accident.',
+      satisfaction: 'medium',
+      suggestions: ['Collect the policy number'],
+      by: 'llm',
+    });
+    // The synthesis request carried the transcript.
+    const asked = fake.requests.at(-1)!.messages as Array<{ content: string }>;
+    expect(asked[0]!.content).toMatch(/Caller: My name is Ana Garcia/);
+
+    const other = await llmAgent(caller());
+    fake.reply({ text: 'Hello. What is your name?' });
+    await other.say('hi');
+    fake.reply({ text: 'not json at all' });
+    await other.opened.close({ reason: 'leg-ended' });
+    const fallback = await h.store.conversations.get(other.opened.conversation.id);
+    expect(fallback?.synthesis?.by).toBe('extractive');
+  });
 });

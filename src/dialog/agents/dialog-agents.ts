@@ -103,8 +103,10 @@ export class DialogAgents {
       resume: windowMs > 0,
       callbackWindowMs: windowMs,
     });
+    const llm = this.llmFor(definition);
     const conversation = new AgentConversation({
       agentId: request.agentId,
+      llm,
       definition,
       record,
       resumed,
@@ -117,7 +119,6 @@ export class DialogAgents {
     if (resumed) conversation.announceResume();
     const [nlu, script] = await Promise.all([this.nluFor(definition), this.scriptFor(definition)]);
     const offline = new OfflineResponder({ definition, conversation, nlu, script });
-    const llm = this.llmFor(definition);
     const responder: Responder = llm
       ? new LlmResponder({
           definition,

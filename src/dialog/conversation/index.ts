@@ -20,3 +20,4 @@ export type {
 } from './conversation-manager.js';
 export { extractiveSynthesis } from './extractive-synthesis.js';
 export type { ExtractiveSynthesisInput } from './extractive-synthesis.js';
+export { llmSynthesis } from './llm-synthesis.js';
