@@ -48,6 +48,8 @@ const ROUTE_TABLE = [
   'GET /v1/calls/{id}',
   'GET /v1/calls/{id}/participants',
   'GET /v1/calls/{id}/turns',
+  'GET /v1/calls/{id}/conversations',
+  'GET /v1/conversations/{id}',
   'GET /v1/api-keys',
   'POST /v1/api-keys',
   'DELETE /v1/api-keys/{id}',
