@@ -68,7 +68,8 @@ export function formatDate(date: CalendarDate): string {
 
 // ---- time zones --------------------------------------------------------------------------
 
-interface WallClock extends CalendarDate {
+/** A calendar date with the time of day, as a clock in some zone shows it. */
+export interface WallClock extends CalendarDate {
   hour: number;
   minute: number;
   second: number;
@@ -76,8 +77,8 @@ interface WallClock extends CalendarDate {
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-/** The wall clock in `timeZone` at `instant`. */
-function wallClockAt(instant: Date, timeZone: string): WallClock {
+/** The wall clock in `timeZone` at `instant` (formatters cached per zone). */
+export function wallClockAt(instant: Date, timeZone: string): WallClock {
   let fmt = formatters.get(timeZone);
   if (!fmt) {
     fmt = new Intl.DateTimeFormat('en-US', {

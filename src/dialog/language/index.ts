@@ -5,7 +5,14 @@
  *
  * @module
  */
-export { formatDate, todayIn, type CalendarDate, type DateContext } from './calendar.js';
+export {
+  formatDate,
+  todayIn,
+  wallClockAt,
+  type CalendarDate,
+  type DateContext,
+  type WallClock,
+} from './calendar.js';
 export {
   findSpokenDates,
   parseSpokenDate,

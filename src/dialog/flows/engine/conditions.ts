@@ -11,6 +11,7 @@ import type {
 } from '../flow-schema.js';
 import type { FlowRunContext } from './flow-io.js';
 import { getPath } from './variables.js';
+import { formatDate, wallClockAt } from '../../language/index.js';
 
 type Scalar = string | number | boolean;
 type Day = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
@@ -25,29 +26,13 @@ export interface LocalTime {
   minutes: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
 /** The wall clock at `now` in `timeZone` (default UTC). */
 export function localTime(now: Date, timeZone = 'UTC'): LocalTime {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    formatters.set(timeZone, format);
-  }
-  const parts: Record<string, string> = {};
-  for (const p of format.formatToParts(now)) parts[p.type] = p.value;
-  const date = `${parts.year}-${parts.month}-${parts.day}`;
+  const clock = wallClockAt(now, timeZone);
+  const date = formatDate(clock);
   // The weekday of a calendar date does not depend on the zone: compute it in UTC.
   const day = DAYS[new Date(`${date}T00:00:00Z`).getUTCDay()]!;
-  return { date, day, minutes: Number(parts.hour) * 60 + Number(parts.minute) };
+  return { date, day, minutes: clock.hour * 60 + clock.minute };
 }
 
 function minutesOf(hhmm: string): number {
