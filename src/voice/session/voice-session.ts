@@ -10,6 +10,7 @@ import { Resampler, type AudioFrame } from '../../media/index.js';
 import type { ChatMessage, SttStream } from '../providers/types.js';
 import { Speaker, type Speech } from './speaker.js';
 import { EchoGuard } from './echo-guard.js';
+import { KeyedEntry } from './keyed-entry.js';
 import { replyText } from './reply-text.js';
 import { rms, TraceBuilder, watchFirstPacket } from './trace.js';
 import { TurnDetector } from './turn-detector.js';
@@ -65,8 +66,7 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
   private silencePrompts = 0;
   private silenceTimer: NodeJS.Timeout | undefined;
   /** Keys pressed so far in a DTMF turn, and the pause that ends it. */
-  private keyedDigits = '';
-  private dtmfTimer: NodeJS.Timeout | undefined;
+  private readonly keys: KeyedEntry;
   private maxTimer: NodeJS.Timeout | undefined;
   private reply: { speech: Speech; abort: AbortController; trace: TraceBuilder } | undefined;
   private stopped = false;
@@ -103,6 +103,9 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
     const vadRates = options.vad.capabilities.sampleRatesHz;
     if (!vadRates.includes(legRate)) this.vadResampler = new Resampler(legRate, 16000);
     this.finished = new Promise((r) => (this.finish = r));
+    this.keys = new KeyedEntry(options.dtmfInterDigitMs ?? 3000, (digits) =>
+      this.keyedTurn(digits),
+    );
   }
 
   /**
@@ -149,7 +152,7 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
     clearTimeout(this.silenceTimer);
     clearTimeout(this.maxTimer);
     clearTimeout(this.pendingTimer);
-    clearTimeout(this.dtmfTimer);
+    this.keys.cancel();
     this.reply?.abort.abort();
     this.speaker.stopAll();
     this.utterance?.stream.close();
@@ -334,24 +337,22 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
   private keyed(digit: string): void {
     if (this.stopped) return;
     clearTimeout(this.silenceTimer);
-    clearTimeout(this.dtmfTimer);
     const reply = this.reply;
     if (reply) {
       reply.speech.stop();
       reply.abort.abort();
       reply.trace.event({ type: 'barge-in', by: 'dtmf' });
     }
-    if (digit !== '#') this.keyedDigits += digit;
-    const commit = (): void => {
-      const digits = this.keyedDigits;
-      this.keyedDigits = '';
-      if (digits === '') return this.idle();
-      this.speechEndAt = this.now();
-      this.endpointMs = 0;
-      void this.takeTurn(digits, { sttFinalAt: this.now(), sttMs: 0 }, 'dtmf');
-    };
-    if (digit === '#') commit();
-    else this.dtmfTimer = setTimeout(commit, this.options.dtmfInterDigitMs ?? 3000);
+    this.keys.press(digit);
+  }
+
+  /** A finished keyed entry is the caller's turn (a lone `#` is nothing). */
+  private keyedTurn(digits: string): void {
+    if (this.stopped) return;
+    if (digits === '') return this.idle();
+    this.speechEndAt = this.now();
+    this.endpointMs = 0;
+    void this.takeTurn(digits, { sttFinalAt: this.now(), sttMs: 0 }, 'dtmf');
   }
 
   private async takeTurn(
