@@ -110,9 +110,15 @@ export class AgentConversation {
     return this.record.callId;
   }
 
-  /** Options for the claim's normaliser: the caller's language, today. */
-  normaliseOptions(): { language: string; now: Date } {
-    return { language: this.options.language, now: this.now() };
+  /** Options for the claim's normaliser: the caller's language, now, the agent's time zone. */
+  normaliseOptions(): { language: string; now: Date; timeZone: string } {
+    return {
+      language: this.options.language,
+      now: this.now(),
+      // Relative dates are the caller's days, not UTC's: the agent's zone, else the server's.
+      timeZone:
+        this.options.definition.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+    };
   }
 
   /** Moves the state machine; a move the machine refuses leaves the state as it is. */

@@ -286,6 +286,14 @@ describe('validateAgentDefinition: problems, each at its path', () => {
     );
   });
 
+  it('takes an IANA time zone for relative dates and refuses anything else', () => {
+    expect(problemsOf(withFields({ timeZone: 'Mars/Olympus' }))).toEqual([
+      { path: 'timeZone', message: 'must be an IANA time zone such as "Europe/Madrid"' },
+    ]);
+    const ok = validateAgentDefinition({ timeZone: 'Asia/Shanghai' });
+    expect(ok.ok && ok.value.timeZone).toBe('Asia/Shanghai');
+  });
+
   it('collects every problem of one document at once', () => {
     const problems = problemsOf({
       language: 'xx_YY',

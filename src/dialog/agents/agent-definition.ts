@@ -9,6 +9,7 @@
  * under this document's paths (`claim.fields[1].type`, `tools[2].url`).
  */
 import { z } from 'zod';
+import { isValidTimeZone } from '../flows/flow-schema.js';
 import { validateClaimSchema, type ClaimSchema } from '../claims/index.js';
 import { type Problem, problemsFromZod, requiredErrorMap, type Validation } from '../problems.js';
 import {
@@ -115,6 +116,14 @@ const agentSchema = z.strictObject({
   transfer: transfer.default({ onRequest: true, sentimentBelow: -0.6, afterFailedTurns: 3 }),
   /** A caller who calls back within this many minutes continues where they left (default 180). */
   callbackWindowMin: z.number().int().min(0).max(10_080).default(180),
+  /**
+   * IANA zone the caller's relative dates are read in ("yesterday", "last Friday"); default
+   * the server's zone.
+   */
+  timeZone: z
+    .string()
+    .refine(isValidTimeZone, 'must be an IANA time zone such as "Europe/Madrid"')
+    .optional(),
 });
 
 type AgentShape = z.output<typeof agentSchema>;

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OpenAiCompatibleLlm } from '../llm/index.js';
+import { DEMO_CLAIMS_AGENT_DOCUMENT } from '../demo/demo-documents.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../testing/fake-openai.js';
 import { AgentDriver, openAgentHarness, type AgentHarness } from './testing/agent-harness.js';
 
@@ -163,6 +164,28 @@ describe('the offline claims agent', () => {
     expect((await d.say('POL112233')).text).toMatch(/哪天/);
     expect((await d.say('昨天')).text).toMatch(/哪里/);
     expect((await d.say('北京市朝阳区')).text).toMatch(/张三.*POL112233/);
+  });
+});
+
+describe("the agent's time zone", () => {
+  it('reads "yesterday" as the day before today in the agent\'s zone', async () => {
+    const dayIn = (zone: string, offsetDays: number): string =>
+      new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(
+        new Date(Date.now() + offsetDays * 86_400_000),
+      );
+    for (const zone of ['Pacific/Kiritimati', 'Pacific/Pago_Pago']) {
+      const name = `claims-${zone.split('/')[1]!.toLowerCase().replace('_', '-')}`;
+      await h.store.dialogDocuments.put('agent', name, {
+        ...DEMO_CLAIMS_AGENT_DOCUMENT,
+        timeZone: zone,
+      });
+      const d = await open(name, caller());
+      await d.say('Ana Garcia');
+      await d.say('POL123456');
+      await d.say('yesterday');
+      // Kiritimati (UTC+14) and Pago Pago (UTC-11) are always on different calendar days.
+      expect(d.opened.conversation.claim?.values().incidentDate).toBe(dayIn(zone, -1));
+    }
   });
 });
 
