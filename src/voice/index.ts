@@ -21,6 +21,7 @@ export {
 } from './session/voice-session.js';
 export { Speaker, sentences, heardText } from './session/speaker.js';
 export { TurnDetector, type TurnDetectorOptions } from './session/turn-detector.js';
+export { ListenPaths } from './session/listen-paths.js';
 export * from './session/types.js';
 export {
   VoiceRuntime,

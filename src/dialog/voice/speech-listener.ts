@@ -5,8 +5,13 @@
  * VoiceSession's listening loop: no barge-in, no echo guard, one utterance and done.
  */
 import type { Leg } from '../../channels/index.js';
-import { Resampler, type AudioFrame } from '../../media/index.js';
-import type { SpeechToText, SttStream, VoiceActivityDetector } from '../../voice/index.js';
+import type { AudioFrame } from '../../media/index.js';
+import {
+  ListenPaths,
+  type SpeechToText,
+  type SttStream,
+  type VoiceActivityDetector,
+} from '../../voice/index.js';
 
 /** Settings of {@link listenForSpeech}. */
 export interface ListenOptions {
@@ -40,17 +45,7 @@ export interface HeardSpeech {
  */
 export function listenForSpeech(options: ListenOptions): Promise<HeardSpeech | undefined> {
   const { leg, vad, stt } = options;
-  const sttRates = stt.capabilities.sampleRatesHz;
-  const sttRateHz = sttRates.includes(leg.sampleRateHz)
-    ? leg.sampleRateHz
-    : sttRates.includes(16000)
-      ? 16000
-      : sttRates[0]!;
-  const sttResampler =
-    sttRateHz !== leg.sampleRateHz ? new Resampler(leg.sampleRateHz, sttRateHz) : undefined;
-  const vadResampler = vad.capabilities.sampleRatesHz.includes(leg.sampleRateHz)
-    ? undefined
-    : new Resampler(leg.sampleRateHz, 16000);
+  const paths = new ListenPaths(leg.sampleRateHz, stt, vad);
   const keepFrames = Math.ceil((options.prefixPaddingMs ?? 250) / 20);
   vad.reset();
 
@@ -85,17 +80,9 @@ export function listenForSpeech(options: ListenOptions): Promise<HeardSpeech | u
       if (!stream) finish(undefined);
     }, options.timeoutMs);
 
-    const toStt = (frame: AudioFrame): AudioFrame =>
-      sttResampler
-        ? { ...frame, samples: sttResampler.process(frame.samples), sampleRateHz: sttRateHz }
-        : frame;
-
     const hear = async (said: AudioFrame): Promise<void> => {
-      const sttFrame = toStt(said);
-      const vadFrame = vadResampler
-        ? { ...said, samples: vadResampler.process(said.samples), sampleRateHz: 16000 }
-        : said;
-      const events = await vad.process(vadFrame);
+      const sttFrame = paths.forStt(said);
+      const events = await vad.process(paths.forVad(said));
       if (stream) stream.write(sttFrame);
       else {
         prefix.push(sttFrame);
@@ -105,7 +92,7 @@ export function listenForSpeech(options: ListenOptions): Promise<HeardSpeech | u
         if (event.type === 'speech-start' && !stream) {
           options.onSpeechStart?.();
           stream = stt.stream({
-            sampleRateHz: sttRateHz,
+            sampleRateHz: paths.sttRateHz,
             language: options.language,
             phrases: options.hints,
             signal: options.signal,

@@ -6,11 +6,12 @@
  * ever sitting in silence, and every turn leaves a latency trace.
  */
 import { EventEmitter } from 'node:events';
-import { Resampler, type AudioFrame } from '../../media/index.js';
+import type { AudioFrame } from '../../media/index.js';
 import type { ChatMessage, SttStream } from '../providers/types.js';
 import { Speaker, type Speech } from './speaker.js';
 import { EchoGuard } from './echo-guard.js';
 import { KeyedEntry } from './keyed-entry.js';
+import { ListenPaths } from './listen-paths.js';
 import { replyText } from './reply-text.js';
 import { rms, TraceBuilder, watchFirstPacket } from './trace.js';
 import { TurnDetector } from './turn-detector.js';
@@ -53,9 +54,7 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
   private readonly history: ChatMessage[] = [];
   private readonly queue: Array<{ said: AudioFrame; sentRms: number }> = [];
   private wake: (() => void) | undefined;
-  private vadResampler: Resampler | undefined;
-  private sttResampler: Resampler | undefined;
-  private readonly sttRateHz: number;
+  private readonly paths: ListenPaths;
   private readonly prefix: AudioFrame[] = [];
   private readonly echoGuard: EchoGuard;
   private utterance: Utterance | undefined;
@@ -92,16 +91,7 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
       apologyFile: options.apologyFile,
       onError: (err) => this.emit('notice', { type: 'tts-error', detail: err.message }),
     });
-    const legRate = options.leg.sampleRateHz;
-    const sttRates = options.stt.capabilities.sampleRatesHz;
-    this.sttRateHz = sttRates.includes(legRate)
-      ? legRate
-      : sttRates.includes(16000)
-        ? 16000
-        : sttRates[0]!;
-    if (this.sttRateHz !== legRate) this.sttResampler = new Resampler(legRate, this.sttRateHz);
-    const vadRates = options.vad.capabilities.sampleRatesHz;
-    if (!vadRates.includes(legRate)) this.vadResampler = new Resampler(legRate, 16000);
+    this.paths = new ListenPaths(options.leg.sampleRateHz, options.stt, options.vad);
     this.finished = new Promise((r) => (this.finish = r));
     this.keys = new KeyedEntry(options.dtmfInterDigitMs ?? 3000, (digits) =>
       this.keyedTurn(digits),
@@ -181,12 +171,8 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
 
   private async hear(said: AudioFrame, sentRms: number): Promise<void> {
     this.echoGuard.noteSent(sentRms);
-    const sttFrame = this.sttResampler
-      ? { ...said, samples: this.sttResampler.process(said.samples), sampleRateHz: this.sttRateHz }
-      : said;
-    const vadFrame = this.vadResampler
-      ? { ...said, samples: this.vadResampler.process(said.samples), sampleRateHz: 16000 }
-      : said;
+    const sttFrame = this.paths.forStt(said);
+    const vadFrame = this.paths.forVad(said);
     const events = await this.options.vad.process(vadFrame);
     const utterance = this.utterance;
     if (utterance) {
@@ -228,7 +214,7 @@ export class VoiceSession extends EventEmitter<VoiceSessionEvents> {
     const loudest = Math.max(rms(said.samples), ...this.prefix.map((f) => rms(f.samples)));
     const echo = duringPlayback && this.echoGuard.isEcho(loudest);
     const stream = this.options.stt.stream({
-      sampleRateHz: this.sttRateHz,
+      sampleRateHz: this.paths.sttRateHz,
       language: this.options.language,
     });
     const utterance: Utterance = {
